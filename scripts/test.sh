@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what is missing, makes sure Redis is reachable, then runs typecheck, lint and every test.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+Usage: scripts/test.sh [--help]
+
+Runs the whole VeloZ test suite, as CI does:
+  1. npm ci when node_modules is missing or stale; redis-server via apt-get when absent
+  2. uses REDIS_URL (default redis://127.0.0.1:6379) when a Redis answers there, otherwise starts a
+     throwaway redis-server on a free port and stops it at the end
+  3. turbo run typecheck lint test
+Environment: REDIS_URL (optional), TURBO_CONCURRENCY (default 2).
+USAGE
+}
+case "${1:-}" in -h|--help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
+
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+
+ensure_node_modules
+ensure_redis_server
+
+started_pid=""
+tmpdir=""
+cleanup() {
+  if [ -n "$started_pid" ]; then
+    log "stopping throwaway redis-server (pid $started_pid)"
+    kill "$started_pid" 2>/dev/null || true
+    wait "$started_pid" 2>/dev/null || true
+  fi
+  [ -n "$tmpdir" ] && rm -rf "$tmpdir"
+}
+trap cleanup EXIT
+
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+if redis_ping "$REDIS_URL"; then
+  log "using Redis at $REDIS_URL"
+else
+  port=$(free_port)
+  tmpdir=$(mktemp -d)
+  log "no Redis at $REDIS_URL; starting a throwaway redis-server on port $port"
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmpdir" >"$tmpdir/redis.log" 2>&1 &
+  started_pid=$!
+  export REDIS_URL="redis://127.0.0.1:$port"
+  for _ in $(seq 1 50); do redis_ping "$REDIS_URL" && break; sleep 0.1; done
+  redis_ping "$REDIS_URL" || die "throwaway redis-server did not answer; see $tmpdir/redis.log"
+fi
+
+log "turbo run typecheck lint test"
+npx turbo run typecheck lint test --concurrency="${TURBO_CONCURRENCY:-2}" --output-logs=new-only --log-order=grouped
