@@ -5,3 +5,5 @@ export * from './domain/state-machine';
 export * from './plugins/context';
 export * from './plugins/venue';
 export * from './plugins/storage';
+export * from './store/order-store';
+export * from './wal/entries';
