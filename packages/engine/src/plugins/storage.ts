@@ -22,8 +22,13 @@ export interface WalEntry extends WalEntryInput {
   ts: number;
 }
 
+/**
+ * Why an entry was skipped. The storage reports CHECKSUM, UNDECODABLE, MISSING_FIELD and GAP; replay adds
+ * UNKNOWN_TYPE / UNKNOWN_VERSION (a type or schema version this build does not understand) and REFUSED
+ * (a well-formed order event the reducer refuses: illegal transition, unknown order, over-fill).
+ */
 export type WalCorruptionReason =
-  'CHECKSUM' | 'UNDECODABLE' | 'UNKNOWN_TYPE' | 'UNKNOWN_VERSION' | 'GAP' | 'MISSING_FIELD';
+  'CHECKSUM' | 'UNDECODABLE' | 'UNKNOWN_TYPE' | 'UNKNOWN_VERSION' | 'GAP' | 'MISSING_FIELD' | 'REFUSED';
 
 /** An entry (or range) that could not be read. Replay skips it, counts it and reports it. */
 export interface WalCorruption {

@@ -89,8 +89,10 @@ export function reduceOrder(order: Order | undefined, event: OrderEvent, seq = 0
           id,
         );
       }
-      const notional = add(
-        mul(order.averageFillPrice ?? ZERO, order.filledQuantity),
+      // Notional from the fills themselves (exact), divided once: re-deriving it from the rounded
+      // average would drift by 1e-18 per fill.
+      const notional = order.fills.reduce(
+        (sum, f) => add(sum, mul(f.price, f.quantity)),
         mul(fill.price, fill.quantity),
       );
       next.filledQuantity = filled;

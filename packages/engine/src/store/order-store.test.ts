@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import type { OrderEvent, OrderRequest } from '../domain/order';
+import { IllegalTransitionError } from '../domain/state-machine';
+import { OrderEventError, OrderStore, reduceOrder } from './order-store';
+
+const request: OrderRequest = {
+  clientOrderId: 'o1',
+  account: 'a',
+  venue: 'sim',
+  symbol: 'BTC-USD',
+  side: 'BUY',
+  type: 'LIMIT',
+  timeInForce: 'GTC',
+  quantity: '1',
+  price: '101',
+};
+const submitted = (q = '1', id = 'o1'): OrderEvent => ({
+  type: 'ORDER_SUBMITTED',
+  clientOrderId: id,
+  ts: 1,
+  order: { ...request, clientOrderId: id, quantity: q },
+});
+const accepted = (id = 'o1'): OrderEvent => ({
+  type: 'ORDER_ACCEPTED',
+  clientOrderId: id,
+  ts: 2,
+  venueOrderId: 'v1',
+});
+let n = 0;
+const fill = (quantity: string, price: string, fillId = `f${++n}`, id = 'o1'): OrderEvent => ({
+  type: 'ORDER_FILLED',
+  clientOrderId: id,
+  ts: 3,
+  fill: { fillId, quantity, price, timestamp: 3 },
+});
+
+function storeWith(...events: OrderEvent[]): OrderStore {
+  const s = new OrderStore();
+  events.forEach((e, i) => s.apply(e, i + 1));
+  return s;
+}
+
+describe('reduceOrder / OrderStore', () => {
+  it('folds fills into exact filled quantity and average price', () => {
+    const s = storeWith(
+      submitted('0.6'),
+      accepted(),
+      fill('0.1', '100.1'),
+      fill('0.2', '100.2'),
+      fill('0.3', '100.3'),
+    );
+    const o = s.get('o1')!;
+    expect(o.status).toBe('FILLED');
+    expect(o.filledQuantity).toBe('0.6');
+    // (10.01 + 20.04 + 30.09) / 0.6 = 60.14 / 0.6
+    expect(o.averageFillPrice).toBe('100.233333333333333333');
+    expect(o.seq).toBe(5);
+    expect(s.lastSeq).toBe(5);
+    expect(s.openOrderCount).toBe(0);
+  });
+
+  it('ten fills of 0.1 sum to exactly "1", no float drift', () => {
+    const events = [submitted('1'), accepted()];
+    for (let i = 0; i < 10; i++) events.push(fill('0.1', `100.${i}`));
+    const o = storeWith(...events).get('o1')!;
+    expect(o.filledQuantity).toBe('1');
+    expect(o.status).toBe('FILLED');
+    expect(o.averageFillPrice).toBe('100.45');
+    // what binary floats would have given
+    expect(Array.from({ length: 10 }).reduce((a: number) => a + 0.1, 0)).not.toBe(1);
+  });
+
+  it('partial fills keep PARTIALLY_FILLED and the open count', () => {
+    const s = storeWith(submitted('1'), accepted(), fill('0.4', '10'));
+    expect(s.get('o1')).toMatchObject({
+      status: 'PARTIALLY_FILLED',
+      filledQuantity: '0.4',
+      averageFillPrice: '10',
+    });
+    expect(s.openOrderCount).toBe(1);
+  });
+
+  it('ignores a duplicate fillId (same object back, store unchanged)', () => {
+    const s = storeWith(submitted('1'), accepted(), fill('0.4', '10', 'dup'));
+    const before = s.get('o1');
+    const after = s.apply(fill('0.4', '10', 'dup'), 4);
+    expect(after).toBe(before);
+    expect(s.get('o1')!.filledQuantity).toBe('0.4');
+    expect(s.get('o1')!.fills).toHaveLength(1);
+  });
+
+  it('throws on overfill and leaves the store unchanged', () => {
+    const s = storeWith(submitted('1'), accepted(), fill('0.7', '10'));
+    const before = JSON.stringify(s.toSnapshot());
+    expect(() => s.apply(fill('0.4', '10'), 4)).toThrow(OrderEventError);
+    try {
+      s.apply(fill('0.4', '10'), 4);
+    } catch (e) {
+      expect((e as OrderEventError).code).toBe('OVERFILL');
+    }
+    expect(JSON.stringify(s.toSnapshot())).toBe(before);
+    expect(s.lastSeq).toBe(3);
+  });
+
+  it('books a late fill after cancel (stays CANCELED, or FILLED when it completes)', () => {
+    const cancel: OrderEvent = { type: 'ORDER_CANCELED', clientOrderId: 'o1', ts: 4 };
+    const s = storeWith(submitted('1'), accepted(), fill('0.5', '10'), cancel, fill('0.2', '11'));
+    expect(s.get('o1')).toMatchObject({ status: 'CANCELED', filledQuantity: '0.7' });
+    expect(s.openOrderCount).toBe(0);
+    s.apply(fill('0.3', '12'), 6);
+    expect(s.get('o1')).toMatchObject({ status: 'FILLED', filledQuantity: '1' });
+    expect(s.openOrderCount).toBe(0);
+  });
+
+  it('leaves the store unchanged after an illegal event', () => {
+    const s = storeWith(submitted('1'), accepted(), fill('1', '10'));
+    const before = JSON.stringify(s.toSnapshot());
+    expect(() => s.apply({ type: 'CANCEL_REQUESTED', clientOrderId: 'o1', ts: 5 }, 4)).toThrow(
+      IllegalTransitionError,
+    );
+    expect(() => s.apply(accepted(), 4)).toThrow(IllegalTransitionError);
+    expect(() => s.apply(submitted('1'), 4)).toThrow(OrderEventError);
+    expect(() => s.apply(accepted('ghost'), 4)).toThrow(/no order ghost/);
+    expect(JSON.stringify(s.toSnapshot())).toBe(before);
+  });
+
+  it('journals a pre-trade rejection as a REJECTED order with its reason', () => {
+    const s = storeWith({
+      type: 'ORDER_REJECTED',
+      clientOrderId: 'r1',
+      ts: 1,
+      reason: 'MAX_QUANTITY',
+      order: { ...request, clientOrderId: 'r1' },
+    });
+    expect(s.get('r1')).toMatchObject({
+      status: 'REJECTED',
+      rejectReason: 'MAX_QUANTITY',
+      filledQuantity: '0',
+    });
+    expect(s.openOrderCount).toBe(0);
+  });
+
+  it('CANCEL_REJECTED returns to NEW or PARTIALLY_FILLED', () => {
+    const req: OrderEvent = { type: 'CANCEL_REQUESTED', clientOrderId: 'o1', ts: 4 };
+    const rej: OrderEvent = { type: 'CANCEL_REJECTED', clientOrderId: 'o1', ts: 5, reason: 'too late' };
+    expect(storeWith(submitted(), accepted(), req, rej).get('o1')).toMatchObject({
+      status: 'NEW',
+      rejectReason: 'too late',
+    });
+    expect(storeWith(submitted(), accepted(), fill('0.5', '1'), req, rej).get('o1')!.status).toBe(
+      'PARTIALLY_FILLED',
+    );
+  });
+
+  it('does not mutate its input', () => {
+    const o = reduceOrder(undefined, submitted('1'));
+    const frozen = JSON.stringify(o);
+    reduceOrder(o, accepted());
+    expect(JSON.stringify(o)).toBe(frozen);
+  });
+
+  it('round-trips through a snapshot (via JSON) to an equal store', () => {
+    const s = storeWith(
+      submitted('1'),
+      accepted(),
+      fill('0.3', '100.5'),
+      submitted('2', 'o2'),
+      { type: 'ORDER_REJECTED', clientOrderId: 'o2', ts: 5, reason: 'x' },
+      submitted('3', 'o3'),
+    );
+    const copy = OrderStore.fromSnapshot(JSON.parse(JSON.stringify(s.toSnapshot())));
+    expect(copy.toSnapshot()).toEqual(s.toSnapshot());
+    expect(copy.openOrderCount).toBe(s.openOrderCount);
+    expect(copy.openOrderCount).toBe(2);
+    expect(copy.lastSeq).toBe(6);
+    copy.apply(fill('0.7', '100', 'fx'), 7);
+    expect(copy.get('o1')!.status).toBe('FILLED');
+    expect(s.get('o1')!.status).toBe('PARTIALLY_FILLED');
+    expect(() => OrderStore.fromSnapshot({ version: 2 as 1, lastSeq: 0, orders: [] })).toThrow(
+      /snapshot version/,
+    );
+  });
+});

@@ -1,0 +1,4 @@
+import { createMemoryStorage } from './memory-storage';
+import { describeStorageConformance } from './storage-conformance';
+
+describeStorageConformance('storage:memory', { create: () => createMemoryStorage() });

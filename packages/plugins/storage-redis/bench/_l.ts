@@ -1,0 +1,13 @@
+import { Redis } from 'ioredis';
+import { orderEventEntry } from '@veloz/engine';
+import { openStorage, orderEvents } from './lib';
+const r = new Redis();
+const p50 = async (f: () => Promise<unknown>) => { const s: number[] = []; for (let i = 0; i < 6000; i++) { const t = performance.now(); await f(); if (i > 1000) s.push(performance.now() - t); } s.sort((a, b) => a - b); return s[s.length >> 1]!.toFixed(4); };
+console.log('ping', await p50(() => r.ping()));
+console.log('xadd', await p50(() => r.xadd('veloz:lat', '*', 'd', 'x'.repeat(200))));
+const account = `lat-${Date.now()}`;
+const storage = await openStorage(account);
+const lease = await storage.wal.acquireLease('b');
+const e = orderEventEntry([...orderEvents(1, account)][0]!);
+console.log('append', await p50(() => storage.wal.append(lease, [e])));
+await r.del('veloz:lat'); const ks = await r.keys(`veloz:{${account}}:*`); await r.del(...ks); r.disconnect(); await storage.stop();

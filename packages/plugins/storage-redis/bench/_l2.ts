@@ -1,0 +1,14 @@
+import { Redis } from 'ioredis';
+import { APPEND } from '../src/scripts';
+import { encodeRecord } from '../src/codec';
+const r = new Redis();
+const p50 = async (f: () => Promise<unknown>) => { const s: number[] = []; for (let i = 0; i < 6000; i++) { const t = performance.now(); await f(); if (i > 1000) s.push(performance.now() - t); } s.sort((a, b) => a - b); return s[s.length >> 1]!.toFixed(4); };
+r.defineCommand('app', { numberOfKeys: 3, lua: APPEND });
+r.defineCommand('noop', { numberOfKeys: 0, lua: 'return 1' });
+await r.set('{l}lease', 'tok');
+let seq = 0;
+const rec = encodeRecord({ seq: 1, epoch: 1, ts: 1, type: 'X', version: 1, payload: { a: 'x'.repeat(150) } });
+console.log('noop lua', await p50(() => (r as any).noop()));
+console.log('append lua', await p50(() => (r as any).app('{l}wal', '{l}seq', '{l}lease', 'tok', ++seq, rec)));
+console.log('ping', await p50(() => r.ping()));
+await r.del('{l}wal', '{l}seq', '{l}lease'); r.disconnect();

@@ -1,0 +1,12 @@
+import { orderEventEntry } from '@veloz/engine';
+import { openStorage, orderEvents } from './lib';
+const account = `prof-${Date.now()}`;
+const storage = await openStorage(account);
+const lease = await storage.wal.acquireLease('b');
+const entries = [...orderEvents(2000, account)].map(orderEventEntry);
+const N = 300000; let next = 0;
+const t0 = performance.now();
+await Promise.all(Array.from({ length: 1024 }, async () => { while (next < N) { const e = entries[next++ % entries.length]!; await storage.wal.append(lease, [e]); } }));
+console.log('rate', N / ((performance.now() - t0) / 1000));
+const { Redis } = await import('ioredis'); const r = new Redis(); const ks = await r.keys(`veloz:{${account}}:*`); await r.del(...ks); r.disconnect();
+await storage.stop();

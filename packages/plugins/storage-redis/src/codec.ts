@@ -1,0 +1,210 @@
+import { crc32 } from 'node:zlib';
+import { Packr, Unpackr } from 'msgpackr';
+import type { WalCorruption, WalEntry, WalReadItem } from '@veloz/engine';
+import { canonicalize, walStructures } from './structures';
+
+/**
+ * The WAL record, format 1: one binary stream field `d` per entry, the stream id being `<seq>-0`.
+ *
+ *   offset size
+ *   0      1    format (1)
+ *   1      4    crc32 (LE) of every byte from offset 5 to the end
+ *   5      8    seq (float64 LE, integral)
+ *   13     4    epoch (uint32 LE)
+ *   17     8    ts, epoch ms (float64 LE)
+ *   25     2    schema version of the payload (uint16 LE)
+ *   27     1    type length n (bytes)
+ *   28     n    type (ASCII)
+ *   28+n   …    payload (MessagePack; records from the frozen list in structures.ts)
+ *
+ * Pure functions: no I/O, tested without Redis.
+ */
+export const RECORD_FORMAT = 1;
+export const RECORD_FIELD = 'd';
+const HEADER = 28;
+
+// Shared structures are never extended at run time (shouldShareStructure → false): other shapes are
+// written as in-message records, so every process reads every record with the same frozen list.
+const packr = new Packr({
+  structures: walStructures(),
+  useRecords: true,
+  moreTypes: false,
+  shouldShareStructure: () => false,
+} as ConstructorParameters<typeof Packr>[0]);
+const unpackr = new Unpackr({ structures: walStructures(), useRecords: true, mapsAsObjects: true });
+
+/** Encode one entry (with its assigned seq, epoch and ts) into a checksummed record. */
+export function encodeRecord(entry: WalEntry): Buffer {
+  return encodeRecordFields(entry.seq, entry.epoch, entry.ts, entry.type, entry.version, entry.payload);
+}
+
+/** `encodeRecord` without building the entry object (the append hot path). */
+export function encodeRecordFields(
+  seq: number,
+  epoch: number,
+  ts: number,
+  type: string,
+  version: number,
+  payload: unknown,
+): Buffer {
+  const packed = packr.pack(canonicalize(payload));
+  const typeLen = type.length;
+  if (typeLen > 255 || Buffer.byteLength(type, 'latin1') !== typeLen || !/^[\x20-\x7e]*$/.test(type)) {
+    throw new RangeError(`entry type must be 0-255 printable ASCII characters: ${type.slice(0, 40)}`);
+  }
+  const buf = Buffer.allocUnsafe(HEADER + typeLen + packed.length);
+  buf[0] = RECORD_FORMAT;
+  buf.writeDoubleLE(seq, 5);
+  buf.writeUInt32LE(epoch, 13);
+  buf.writeDoubleLE(ts, 17);
+  buf.writeUInt16LE(version, 25);
+  buf[27] = typeLen;
+  buf.write(type, HEADER, 'latin1');
+  packed.copy(buf, HEADER + typeLen);
+  buf.writeUInt32LE(crc32(buf.subarray(5)), 1);
+  return buf;
+}
+
+/** Stream id of a sequence. */
+export const streamId = (seq: number): string => `${seq}-0`;
+
+/** Sequence of a stream id (`<seq>-<n>`), or NaN when it is not one of ours. */
+export function seqOfId(id: Buffer | string): number {
+  const s = typeof id === 'string' ? id : id.toString('latin1');
+  const dash = s.indexOf('-');
+  return dash > 0 ? Number(s.slice(0, dash)) : NaN;
+}
+
+const corrupt = (
+  reason: WalCorruption['reason'],
+  seq: number,
+  position: string,
+  detail: string,
+): WalReadItem => ({
+  ok: false,
+  corruption: Number.isFinite(seq) ? { reason, seq, position, detail } : { reason, position, detail },
+});
+
+/**
+ * Decode one stream entry (`id` and its flat field list) into a WAL entry, or the reason it is corrupt:
+ * MISSING_FIELD (no `d` field), UNDECODABLE (too short, unknown format, seq not matching its id, payload
+ * not MessagePack), CHECKSUM (crc mismatch: flipped or truncated bytes).
+ */
+export function decodeStreamEntry(id: Buffer | string, fields: (Buffer | string)[]): WalReadItem {
+  const idSeq = typeof id === 'string' ? seqOfId(id) : seqOfIdBuffer(id);
+  let buf: Buffer | string | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const f = fields[i]!;
+    if (f.length === 1 && (typeof f === 'string' ? f === RECORD_FIELD : f[0] === 0x64)) {
+      buf = fields[i + 1];
+      break;
+    }
+  }
+  if (buf === undefined) {
+    const names = fields
+      .filter((_, i) => i % 2 === 0)
+      .map((f) => f.toString().slice(0, 20))
+      .join(',');
+    return corrupt('MISSING_FIELD', idSeq, positionOf(id), `no "${RECORD_FIELD}" field (fields: ${names})`);
+  }
+  if (typeof buf === 'string') buf = Buffer.from(buf, 'latin1');
+  if (buf.length < HEADER || buf[0] !== RECORD_FORMAT) {
+    return corrupt(
+      'UNDECODABLE',
+      idSeq,
+      positionOf(id),
+      buf.length < HEADER ? `record of ${buf.length} bytes is too short` : `unknown record format ${buf[0]}`,
+    );
+  }
+  const stored = buf.readUInt32LE(1);
+  const actual = crc32(buf.subarray(5));
+  if (stored !== actual) {
+    return corrupt(
+      'CHECKSUM',
+      idSeq,
+      positionOf(id),
+      `crc32 ${actual} != stored ${stored} (${buf.length} bytes)`,
+    );
+  }
+  const seq = buf.readDoubleLE(5);
+  if (seq !== idSeq)
+    return corrupt('UNDECODABLE', idSeq, positionOf(id), `record seq ${seq} under id ${positionOf(id)}`);
+  const typeLen = buf[27]!;
+  if (HEADER + typeLen > buf.length)
+    return corrupt('UNDECODABLE', seq, positionOf(id), 'type runs past the end');
+  let payload: unknown;
+  try {
+    payload = unpackr.unpack(buf, { start: HEADER + typeLen, end: buf.length });
+  } catch (err) {
+    return corrupt('UNDECODABLE', seq, positionOf(id), `payload: ${(err as Error).message}`);
+  }
+  return {
+    ok: true,
+    entry: {
+      seq,
+      epoch: buf.readUInt32LE(13),
+      ts: buf.readDoubleLE(17),
+      version: buf.readUInt16LE(25),
+      type: buf.toString('latin1', HEADER, HEADER + typeLen),
+      payload,
+    },
+  };
+}
+
+const positionOf = (id: Buffer | string): string => (typeof id === 'string' ? id : id.toString('latin1'));
+
+/** `seqOfId` on the raw id bytes, without making a string (the replay hot path). */
+function seqOfIdBuffer(id: Buffer): number {
+  let n = 0;
+  for (let i = 0; i < id.length; i++) {
+    const c = id[i]!;
+    if (c === 0x2d) return i > 0 && i <= 16 ? n : NaN;
+    if (c < 0x30 || c > 0x39) return NaN;
+    n = n * 10 + (c - 0x30);
+  }
+  return NaN;
+}
+
+/**
+ * Snapshot value, format 1: [format u8][crc32 u32 of the rest][seq f64][takenAt f64][MessagePack state].
+ * The state is packed with msgpackr records: an OrderStore of many same-shaped orders packs each key once.
+ */
+const SNAP_HEADER = 21;
+const snapPackr = new Packr({ useRecords: true, moreTypes: false });
+const snapUnpackr = new Unpackr({ useRecords: true, mapsAsObjects: true });
+
+export function encodeSnapshot(seq: number, takenAt: number, state: unknown): Buffer {
+  const body = snapPackr.pack(state);
+  const buf = Buffer.allocUnsafe(SNAP_HEADER + body.length);
+  buf[0] = RECORD_FORMAT;
+  buf.writeDoubleLE(seq, 5);
+  buf.writeDoubleLE(takenAt, 13);
+  body.copy(buf, SNAP_HEADER);
+  buf.writeUInt32LE(crc32(buf.subarray(5)), 1);
+  return buf;
+}
+
+/** Header of a snapshot (readable from its first bytes, without the state). */
+export function decodeSnapshotHeader(buf: Buffer): { seq: number; takenAt: number } | undefined {
+  if (buf.length < SNAP_HEADER || buf[0] !== RECORD_FORMAT) return undefined;
+  return { seq: buf.readDoubleLE(5), takenAt: buf.readDoubleLE(13) };
+}
+
+export function decodeSnapshot(
+  buf: Buffer,
+  expectedSeq: number,
+): { ok: true; state: unknown; seq: number; takenAt: number } | { ok: false; reason: string } {
+  const header = decodeSnapshotHeader(buf);
+  if (!header) return { ok: false, reason: `snapshot of ${buf.length} bytes: bad header` };
+  const stored = buf.readUInt32LE(1);
+  const actual = crc32(buf.subarray(5));
+  if (stored !== actual)
+    return { ok: false, reason: `snapshot checksum mismatch (crc32 ${actual} != ${stored})` };
+  if (header.seq !== expectedSeq)
+    return { ok: false, reason: `snapshot holds seq ${header.seq}, not ${expectedSeq}` };
+  try {
+    return { ok: true, state: snapUnpackr.unpack(buf.subarray(SNAP_HEADER)), ...header };
+  } catch (err) {
+    return { ok: false, reason: `snapshot undecodable: ${(err as Error).message}` };
+  }
+}

@@ -1,0 +1,54 @@
+import type { SnapshotInfo, SnapshotStorage } from '@veloz/engine';
+import type { Redis } from 'ioredis';
+import { decodeSnapshot, decodeSnapshotHeader, encodeSnapshot } from './codec';
+import type { AccountKeys } from './keys';
+
+export interface RedisSnapshotsOptions {
+  redis: Redis;
+  keys: AccountKeys;
+  keep: number;
+  now: () => number;
+}
+
+/**
+ * Snapshots as one checksummed binary value per sequence (`…:snap:<seq>`), indexed by a sorted set.
+ * Saving prunes all but the newest `keep`.
+ */
+export function createRedisSnapshots({ redis, keys, keep, now }: RedisSnapshotsOptions): SnapshotStorage {
+  return {
+    async save(seq: number, state: unknown): Promise<SnapshotInfo> {
+      const takenAt = now();
+      const buf = encodeSnapshot(seq, takenAt, state);
+      await redis.multi().set(keys.snap(seq), buf).zadd(keys.snapIndex, seq, String(seq)).exec();
+      const old = await redis.zrevrange(keys.snapIndex, keep, -1);
+      if (old.length > 0) {
+        await redis
+          .multi()
+          .del(...old.map((s) => keys.snap(Number(s))))
+          .zrem(keys.snapIndex, ...old)
+          .exec();
+      }
+      return { seq, takenAt, bytes: buf.length };
+    },
+
+    async list(): Promise<SnapshotInfo[]> {
+      const seqs = (await redis.zrevrange(keys.snapIndex, 0, -1)).map(Number);
+      if (seqs.length === 0) return [];
+      const pipe = redis.pipeline();
+      for (const seq of seqs) pipe.getrangeBuffer(keys.snap(seq), 0, 20).strlen(keys.snap(seq));
+      const res = (await pipe.exec()) ?? [];
+      return seqs.map((seq, i) => {
+        const head = res[2 * i]?.[1] as Buffer | undefined;
+        const bytes = Number(res[2 * i + 1]?.[1] ?? 0);
+        return { seq, takenAt: (head && decodeSnapshotHeader(head)?.takenAt) || 0, bytes };
+      });
+    },
+
+    async load(seq: number) {
+      const buf = await redis.getBuffer(keys.snap(seq));
+      if (!buf) return { ok: false as const, reason: `snapshot ${seq} is missing` };
+      const res = decodeSnapshot(buf, seq);
+      return res.ok ? { ok: true as const, state: res.state } : res;
+    },
+  };
+}

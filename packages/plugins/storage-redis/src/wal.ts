@@ -1,0 +1,291 @@
+import {
+  FencedError,
+  type Lease,
+  type WalEntryInput,
+  type WalReadItem,
+  type WalStorage,
+} from '@veloz/engine';
+import { decodeStreamEntry, encodeRecordFields } from './codec';
+import type { ResolvedRedisStorageConfig } from './config';
+import { DurabilityError } from './errors';
+import type { AccountKeys } from './keys';
+import { acquireLease, type RedisLease } from './lease';
+import type { WalRedis } from './redis-client';
+
+interface Pending {
+  lease: RedisLease;
+  entries: WalEntryInput[];
+  resolve: (seqs: number[]) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface RedisWalOptions {
+  redis: WalRedis;
+  keys: AccountKeys;
+  config: ResolvedRedisStorageConfig;
+  now: () => number;
+  onError: (err: unknown) => void;
+}
+
+/** Figures for metrics and health. */
+export interface RedisWalStats {
+  /** Lua append calls completed. */
+  batches: number;
+  /** Entries acknowledged. */
+  entries: number;
+  /** Append calls refused by fencing (stale lease or sequence). */
+  fenced: number;
+}
+
+export type RedisWal = WalStorage & { readonly stats: RedisWalStats };
+
+type RawEntry = [Buffer, Buffer[]];
+
+/**
+ * The WAL on a Redis stream. Appends are group-committed: calls queued while up to `maxInFlight` Lua
+ * calls are on the wire are packed into the next call (up to `maxBatch` entries), each call fenced by
+ * the lease token and the sequence it must follow. A caller is answered only with its own call's reply.
+ */
+export function createRedisWal(opts: RedisWalOptions): RedisWal {
+  const { redis, keys, config } = opts;
+  const queue: Pending[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+  let resyncing = false;
+  /** Next sequence to assign; undefined until read from Redis (after a lease change or a failure). */
+  let nextSeq: number | undefined;
+  const stats: RedisWalStats = { batches: 0, entries: 0, fenced: 0 };
+
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    queueMicrotask(pump);
+  };
+
+  function pump(): void {
+    scheduled = false;
+    while (queue.length > 0 && inFlight < config.maxInFlight) {
+      if (nextSeq === undefined) {
+        if (inFlight === 0 && !resyncing) resync();
+        return;
+      }
+      dispatch(take());
+    }
+  }
+
+  function resync(): void {
+    resyncing = true;
+    redis.get(keys.seq).then(
+      (v) => {
+        resyncing = false;
+        nextSeq = Number(v ?? 0) + 1;
+        pump();
+      },
+      (err: unknown) => {
+        resyncing = false;
+        for (const p of queue.splice(0)) p.reject(err);
+      },
+    );
+  }
+
+  function take(): Pending[] {
+    const first = queue.shift()!;
+    const batch = [first];
+    let n = first.entries.length;
+    while (queue.length > 0) {
+      const next = queue[0]!;
+      if (next.lease !== first.lease || n + next.entries.length > config.maxBatch) break;
+      batch.push(queue.shift()!);
+      n += next.entries.length;
+    }
+    return batch;
+  }
+
+  function dispatch(batch: Pending[]): void {
+    const lease = batch[0]!.lease;
+    if (!lease.valid) {
+      for (const p of batch) p.reject(new FencedError(`lease epoch ${lease.epoch} is no longer held`));
+      return;
+    }
+    const first = nextSeq!;
+    const ts = opts.now();
+    let seq = first;
+    const records: Buffer[] = [];
+    const sent: { p: Pending; seqs: number[] }[] = [];
+    for (const p of batch) {
+      const start = records.length;
+      const seqs: number[] = [];
+      try {
+        for (const e of p.entries) {
+          records.push(encodeRecordFields(seq, lease.epoch, ts, e.type, e.version, e.payload));
+          seqs.push(seq++);
+        }
+      } catch (err) {
+        // One caller's unencodable payload fails that caller only.
+        records.length = start;
+        seq -= seqs.length;
+        p.reject(err);
+        continue;
+      }
+      sent.push({ p, seqs });
+    }
+    if (records.length === 0) return;
+    nextSeq = seq;
+    inFlight++;
+
+    type Outcome = readonly [[number, number | string], number];
+    const call: Promise<Outcome> =
+      config.durability === 'replicas'
+        ? (
+            redis.multi() as unknown as {
+              velozAppend(...args: unknown[]): {
+                wait(n: number, ms: number): { exec(): ReturnType<ReturnType<WalRedis['multi']>['exec']> };
+              };
+            }
+          )
+            .velozAppend(keys.wal, keys.seq, keys.lease, lease.token, first, ...records)
+            .wait(config.replicas, config.replicaTimeoutMs)
+            .exec()
+            .then((res): Outcome => {
+              const [appendRes, waitRes] = res ?? [];
+              if (appendRes?.[0]) throw appendRes[0];
+              return [appendRes?.[1] as [number, number | string], Number(waitRes?.[1] ?? 0)];
+            })
+        : (redis as WalRedis)
+            .velozAppend(keys.wal, keys.seq, keys.lease, lease.token, first, ...records)
+            .then((r): Outcome => [r, Infinity]);
+
+    call.then(
+      ([[code, detail], replicas]) => {
+        inFlight--;
+        if (code === 0) {
+          stats.batches++;
+          stats.entries += records.length;
+          if (replicas < config.replicas) {
+            const err = new DurabilityError(
+              `${replicas} of ${config.replicas} replicas confirmed seq ${first}..${seq - 1} within ${config.replicaTimeoutMs} ms`,
+            );
+            for (const { p } of sent) p.reject(err);
+          } else {
+            for (const { p, seqs } of sent) p.resolve(seqs);
+          }
+        } else {
+          stats.fenced += sent.length;
+          nextSeq = undefined;
+          let err: FencedError;
+          if (code === -1) {
+            lease.markLost();
+            err = new FencedError(
+              `epoch ${lease.epoch} fenced: lease now held by ${String(detail) || 'nobody'}`,
+            );
+          } else {
+            err = new FencedError(`sequence ${first} does not follow ${String(detail)}`);
+          }
+          for (const { p } of sent) p.reject(err);
+        }
+        pump();
+      },
+      (err: unknown) => {
+        inFlight--;
+        nextSeq = undefined;
+        opts.onError(err);
+        for (const { p } of sent) p.reject(err);
+        pump();
+      },
+    );
+  }
+
+  async function lastSeq(): Promise<number> {
+    return Number((await redis.get(keys.seq)) ?? 0);
+  }
+
+  const decodeAll = (raw: RawEntry[], maxSeq: number): WalReadItem[] => {
+    const out = new Array<WalReadItem>(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      const [id, fields] = raw[i]!;
+      const item = decodeStreamEntry(id, fields);
+      // A rogue id far past the WAL's head must not drag replay's sequence along with it.
+      if (!item.ok && item.corruption.seq !== undefined && item.corruption.seq > maxSeq) {
+        delete item.corruption.seq;
+      }
+      out[i] = item;
+    }
+    return out;
+  };
+
+  return {
+    stats,
+
+    async acquireLease(owner: string): Promise<Lease> {
+      const lease = await acquireLease({
+        redis,
+        keys,
+        owner,
+        ttlMs: config.leaseTtlMs,
+        waitMs: config.leaseWaitMs,
+        now: opts.now,
+        onError: opts.onError,
+      });
+      nextSeq = undefined;
+      return lease;
+    },
+
+    append(lease: Lease, entries: WalEntryInput[]): Promise<number[]> {
+      const held = lease as RedisLease;
+      if (typeof held.token !== 'string') {
+        return Promise.reject(new FencedError('not a lease of this storage'));
+      }
+      if (!held.valid) return Promise.reject(new FencedError(`lease epoch ${lease.epoch} is no longer held`));
+      if (entries.length === 0) return Promise.resolve([]);
+      return new Promise<number[]>((resolve, reject) => {
+        queue.push({ lease: held, entries, resolve, reject });
+        schedule();
+      });
+    },
+
+    read(fromSeq: number, batchSize = 5000): AsyncIterable<WalReadItem[]> {
+      const from = Math.max(1, Math.floor(fromSeq));
+      return {
+        async *[Symbol.asyncIterator]() {
+          let last = await lastSeq();
+          // Ids are `<seq>-0`, so sequence windows can be fetched ahead while this one is decoded.
+          let next = from;
+          const ahead: Promise<RawEntry[]>[] = [];
+          const fill = () => {
+            while (next <= last && ahead.length < config.readAhead) {
+              const end = next + batchSize - 1;
+              ahead.push(redis.xrangeBuffer(keys.wal, String(next), String(end)) as Promise<RawEntry[]>);
+              next = end + 1;
+            }
+          };
+          fill();
+          while (ahead.length > 0) {
+            const raw = await ahead.shift()!;
+            fill();
+            // A window may hold more than batchSize items when foreign ids were injected: split it.
+            for (let i = 0; i < raw.length; i += batchSize) {
+              yield decodeAll(i === 0 && raw.length <= batchSize ? raw : raw.slice(i, i + batchSize), last);
+            }
+          }
+          // Entries appended (or injected past the head) while we read.
+          let start = `(${last}-18446744073709551615`;
+          for (;;) {
+            const raw = (await redis.xrangeBuffer(keys.wal, start, '+', 'COUNT', batchSize)) as RawEntry[];
+            if (raw.length === 0) return;
+            last = Math.max(last, await lastSeq());
+            yield decodeAll(raw, last);
+            start = `(${raw[raw.length - 1]![0].toString('latin1')}`;
+            if (raw.length < batchSize) return;
+          }
+        },
+      };
+    },
+
+    lastSeq,
+
+    async trim(belowSeq: number): Promise<number> {
+      if (belowSeq <= 1) return 0;
+      return redis.xtrim(keys.wal, 'MINID', String(Math.floor(belowSeq)));
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { killAll, runCrashCycles } from './helpers/crash-harness';
+import { deleteAccountKeys, uniqueAccount } from './helpers/redis';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'veloz-crash-'));
+const account = uniqueAccount('crash');
+afterEach(() => killAll());
+afterAll(async () => {
+  killAll();
+  rmSync(dir, { recursive: true, force: true });
+  await deleteAccountKeys(account);
+});
+
+describe('engine SIGKILLed at random points during a stream of orders', () => {
+  it('has, after every restart, every acknowledged order with the same state', async () => {
+    const kills = Number(process.env.CRASH_KILLS ?? 20);
+    const result = await runCrashCycles({
+      kills,
+      account,
+      bookFile: path.join(dir, 'venue-book.jsonl'),
+      log: (s) => process.env.CRASH_VERBOSE && console.log(s),
+    });
+    console.log(
+      `crash test: seed ${result.seed} (replay with CRASH_SEED=${result.seed}), ${result.kills} kills, ` +
+        `${result.acks.size} acknowledged orders, ${result.recovered.size} orders recovered`,
+    );
+    expect(result.acks.size).toBeGreaterThan(kills);
+    expect(result.missing).toEqual([]);
+    expect(result.mismatches).toEqual([]);
+    expect(result.pendingAfterRestart).toEqual([]);
+    expect(result.wrongResolution).toEqual([]);
+  }, 240_000);
+});

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recover, type OrderEvent } from '@veloz/engine';
+import { createRedisStorage, StorageConfigError } from '../src/index';
+import { createRedisServer, pluginContext, uniqueAccount, type RedisServer } from './helpers/redis';
+import { orderRequest } from './helpers/orders';
+
+let server: RedisServer;
+let plain: RedisServer;
+beforeAll(async () => {
+  server = await createRedisServer({ aof: true });
+  plain = await createRedisServer();
+  await Promise.all([server.start(), plain.start()]);
+}, 30_000);
+afterAll(async () => {
+  await server?.dispose();
+  await plain?.dispose();
+});
+
+describe('durability', () => {
+  it('"fsync" refuses to start on a server without appendfsync always', async () => {
+    const storage = createRedisStorage({ redisUrl: plain.url, account: 'a1', durability: 'fsync' });
+    await expect(storage.start(pluginContext('a1'))).rejects.toThrow(StorageConfigError);
+    await expect(storage.start(pluginContext('a1'))).rejects.toThrow(/appendfsync always/);
+    await storage.stop();
+  });
+
+  it('loses no acknowledged entry when a Redis server with AOF appendfsync always is killed', async () => {
+    const account = uniqueAccount('aof');
+    const storage = createRedisStorage({
+      redisUrl: server.url,
+      account,
+      durability: 'fsync',
+      leaseTtlMs: 5000,
+    });
+    await storage.start(pluginContext(account));
+    try {
+      const lease = await storage.wal.acquireLease('engine-a');
+      const acked = new Map<number, string>();
+      let killed = false;
+      let n = 0;
+      const producer = async () => {
+        while (!killed) {
+          const id = `o${n++}`;
+          const event: OrderEvent = {
+            type: 'ORDER_SUBMITTED',
+            clientOrderId: id,
+            ts: n,
+            order: orderRequest(id),
+          };
+          try {
+            const [seq] = await storage.wal.append(lease, [{ type: event.type, version: 1, payload: event }]);
+            acked.set(seq!, id);
+          } catch {
+            return; // the server is gone: unacknowledged, may or may not be on disk
+          }
+        }
+      };
+      const producers = Array.from({ length: 16 }, producer);
+      const deadline = Date.now() + 10_000;
+      while (acked.size < 2000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      await server.kill();
+      killed = true;
+      await Promise.allSettled(producers);
+      expect(acked.size).toBeGreaterThanOrEqual(2000);
+
+      await server.start();
+      const { store, report } = await recover(storage);
+      for (const [seq, id] of acked) {
+        expect(store.get(id)?.seq, `acknowledged seq ${seq} (${id})`).toBe(seq);
+      }
+      expect(report.entriesSkipped).toBe(0);
+      expect(report.gaps).toEqual([]);
+      expect(report.lastSeq).toBeGreaterThanOrEqual(Math.max(...acked.keys()));
+    } finally {
+      await storage.stop();
+    }
+  }, 60_000);
+});

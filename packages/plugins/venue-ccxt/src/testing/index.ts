@@ -1,0 +1,3 @@
+export * from './binance-book';
+export * from './binance-double';
+export * from './double-venue';
