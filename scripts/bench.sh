@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 ensure_node_modules
 ensure_redis_server
+ensure_chromium
 rm -rf bench/results/parts
 mkdir -p bench/results/parts
 log "turbo run bench --concurrency=1"

@@ -7,10 +7,11 @@ usage() {
 Usage: scripts/test.sh [--help]
 
 Runs the whole VeloZ test suite, as CI does:
-  1. npm ci when node_modules is missing or stale; redis-server via apt-get when absent
+  1. npm ci when node_modules is missing or stale; redis-server, promtool (prometheus)
+     and chromium via apt-get when absent
   2. uses REDIS_URL (default redis://127.0.0.1:6379) when a Redis answers there, otherwise starts a
      throwaway redis-server on a free port and stops it at the end
-  3. turbo run typecheck lint test
+  3. turbo run typecheck lint test, then the end-to-end tests (test:e2e: real processes, Debian Chromium)
 Environment: REDIS_URL (optional), TURBO_CONCURRENCY (default 2).
 USAGE
 }
@@ -23,6 +24,8 @@ export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 
 ensure_node_modules
 ensure_redis_server
+ensure_promtool
+ensure_chromium
 
 started_pid=""
 tmpdir=""
@@ -32,7 +35,7 @@ cleanup() {
     kill "$started_pid" 2>/dev/null || true
     wait "$started_pid" 2>/dev/null || true
   fi
-  [ -n "$tmpdir" ] && rm -rf "$tmpdir"
+  if [ -n "$tmpdir" ]; then rm -rf "$tmpdir"; fi
 }
 trap cleanup EXIT
 
@@ -52,3 +55,6 @@ fi
 
 log "turbo run typecheck lint test"
 npx turbo run typecheck lint test --concurrency="${TURBO_CONCURRENCY:-2}" --output-logs=new-only --log-order=grouped
+# End to end on their own: they start whole stacks and a browser, and want the cores to themselves.
+log "turbo run test:e2e"
+npx turbo run test:e2e --concurrency=1 --output-logs=new-only --log-order=grouped

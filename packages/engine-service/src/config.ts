@@ -49,7 +49,8 @@ export const ENGINE_SERVICE_ENV = {
   VELOZ_VENUES: 'JSON array of {"module","config"} venue plugin specs, replacing the default sim venue',
   VELOZ_WAL_DURABILITY: `WAL durability: ${DURABILITY_MODES.join(' | ')} (default ack)`,
   VELOZ_LEASE_TTL_MS: 'WAL writer lease TTL, ms (default 10000)',
-  VELOZ_LEASE_WAIT_MS: "how long start waits for a previous writer's lease to expire, ms (default TTL + 5000)",
+  VELOZ_LEASE_WAIT_MS:
+    "how long start waits for a previous writer's lease to expire, ms (default TTL + 5000)",
   VELOZ_RISK_MAX_ORDER_QTY: 'largest order quantity, decimal (default: no cap)',
   VELOZ_RISK_MAX_NOTIONAL: 'largest order notional, decimal (default: no cap)',
   VELOZ_RISK_PRICE_BAND_BPS: 'LIMIT price band around the last price, bps, 0 = off (default 1000)',
@@ -155,7 +156,10 @@ export function loadEngineServiceConfig(env: Record<string, string | undefined>)
     const issue = parsed.error.issues[0]!;
     const [name, ...rest] = issue.path.map(String);
     const where = rest.length > 0 ? ` at ${rest.join('.')}` : '';
-    throw new EngineServiceError('CONFIG_INVALID', `invalid ${name ?? 'environment'}${where}: ${issue.message}`);
+    throw new EngineServiceError(
+      'CONFIG_INVALID',
+      `invalid ${name ?? 'environment'}${where}: ${issue.message}`,
+    );
   }
   const e = parsed.data;
   const simUrl = e.VELOZ_SIM_URL ?? `http://127.0.0.1:${e.VELOZ_SIM_PORT || 7070}`;
@@ -201,8 +205,8 @@ function redactValue(value: unknown): unknown {
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = '***';
-    if (u.username && u.password) u.username = '***';
+    if (!u.password) return url;
+    u.password = '***';
     return u.toString();
   } catch {
     return '***';

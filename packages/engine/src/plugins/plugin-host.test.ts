@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryStorage } from '../testing/memory-storage';
 import { createTestVenue } from '../testing/test-venue';
 import type { Plugin, PluginContext } from './context';
+import type { StoragePlugin } from './storage';
 import { assertPlugin, createPluginHost, PluginError } from './plugin-host';
 
 function captureLogger() {
@@ -38,8 +39,46 @@ describe('assertPlugin', () => {
     ['storage missing wal', { ...createMemoryStorage(), wal: undefined }, /missing or has bad: wal/],
     ['storage missing kv.del', { ...createMemoryStorage(), kv: { get() {}, set() {} } }, /kv\.del\(\)/],
   ])('rejects %s', (_l, value, message) => {
-    expect(() => assertPlugin(value)).toThrow(PluginError);
-    expect(() => assertPlugin(value)).toThrow(message);
+    expect(() => assertPlugin(value, 'started')).toThrow(PluginError);
+    expect(() => assertPlugin(value, 'started')).toThrow(message);
+  });
+
+  it("checks a storage plugin's wal, snapshots and kv only once it has started", async () => {
+    // Like storage:redis, whose wal/snapshots/kv exist only after start() opened its connection.
+    const inner = createMemoryStorage();
+    let running = false;
+    const lazy = {
+      name: 'storage:lazy',
+      start: async (ctx: PluginContext) => {
+        await inner.start(ctx);
+        running = true;
+      },
+      stop: () => inner.stop(),
+      get wal() {
+        if (!running) throw new Error('storage:lazy is not started');
+        return inner.wal;
+      },
+      get snapshots() {
+        if (!running) throw new Error('storage:lazy is not started');
+        return inner.snapshots;
+      },
+      get kv() {
+        if (!running) throw new Error('storage:lazy is not started');
+        return inner.kv;
+      },
+    };
+    const host = createPluginHost({ account: 'acct' });
+    const loaded = await host.load(lazy);
+    await host.start(loaded);
+    expect(host.started().map((p) => p.name)).toEqual(['storage:lazy']);
+
+    const broken = { ...createMemoryStorage(), name: 'storage:broken', kv: { get() {}, set() {} } };
+    const host2 = createPluginHost({ account: 'acct' });
+    await expect(host2.start(await host2.load(broken as unknown as StoragePlugin))).rejects.toThrow(
+      /kv\.del\(\)/,
+    );
+    await host.stop();
+    await host2.stop();
   });
 });
 

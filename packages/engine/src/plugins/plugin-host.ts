@@ -42,7 +42,10 @@ function missing(obj: Record<string, unknown>, members: readonly string[], test:
 }
 
 /** Check that `value` is a venue or storage plugin; returns it typed, or throws PluginError listing what is wrong. */
-export function assertPlugin(value: unknown): VenuePlugin | StoragePlugin {
+export function assertPlugin(
+  value: unknown,
+  phase: 'loaded' | 'started' = 'loaded',
+): VenuePlugin | StoragePlugin {
   if (!isObject(value)) throw new PluginError('a plugin must be an object');
   const name = value.name;
   if (typeof name !== 'string' || !NAME_RE.test(name))
@@ -55,11 +58,16 @@ export function assertPlugin(value: unknown): VenuePlugin | StoragePlugin {
       problems.push(`venue (must be "${name.slice('venue:'.length)}")`);
   } else {
     problems.push(...missing(value, ['start', 'stop'], isFn).map((m) => `${m}()`));
-    const groups = {
-      wal: ['acquireLease', 'append', 'read', 'lastSeq', 'trim'],
-      snapshots: ['save', 'list', 'load'],
-      kv: ['get', 'set', 'del'],
-    } as const;
+    // A storage plugin may open its wal/snapshots/kv only in start() (a connection it owns), so their
+    // members are checked once it has started.
+    const groups =
+      phase === 'loaded'
+        ? {}
+        : ({
+            wal: ['acquireLease', 'append', 'read', 'lastSeq', 'trim'],
+            snapshots: ['save', 'list', 'load'],
+            kv: ['get', 'set', 'del'],
+          } as const);
     for (const [group, fns] of Object.entries(groups)) {
       const g = value[group];
       if (!isObject(g)) problems.push(group);
@@ -107,7 +115,13 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
   const logger = options.logger ?? pino({ level: 'silent' });
   const importer = options.importer ?? ((s: string) => import(s) as Promise<unknown>);
   const started: Plugin[] = [];
+  // Storage plugins from load() whose wal/snapshots/kv are checked after start.
+  const checkAfterStart = new WeakSet<Plugin>();
   let stopping: Promise<void> | undefined;
+  const loaded = (plugin: VenuePlugin | StoragePlugin) => {
+    if (isStoragePlugin(plugin)) checkAfterStart.add(plugin);
+    return plugin;
+  };
 
   return {
     async load(spec) {
@@ -130,9 +144,9 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
             cause,
           });
         }
-        return assertPlugin(plugin);
+        return loaded(assertPlugin(plugin));
       }
-      return assertPlugin(spec);
+      return loaded(assertPlugin(spec));
     },
 
     async start(plugin) {
@@ -145,6 +159,7 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
       };
       await plugin.start(ctx);
       started.push(plugin);
+      if (checkAfterStart.has(plugin)) assertPlugin(plugin, 'started');
       logger.info({ plugin: plugin.name }, 'plugin started');
       return plugin;
     },

@@ -176,7 +176,7 @@ async function replay() {
 
   let best = Infinity;
   let applied = 0;
-  for (let run = 0; run < 2; run++) {
+  for (let run = 0; run < 1; run++) {
     const { report: r } = await recover(storage, { batchSize: batch });
     best = Math.min(best, r.durationMs);
     applied = r.entriesApplied;
@@ -261,8 +261,8 @@ async function recovery() {
 try {
   if (want('append')) await appendThroughput();
   if (want('latency')) await appendLatency();
-  if (want('replay')) await replay();
   if (want('recovery')) await recovery();
+  if (want('replay')) await replay();
   writePart(rows);
 } finally {
   for (const a of cleanup) await dropAccount(a).catch(() => undefined);

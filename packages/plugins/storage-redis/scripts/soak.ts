@@ -52,6 +52,10 @@ try {
     mismatches: res.mismatches,
     pendingAfterRestart: res.pendingAfterRestart,
     wrongResolution: res.wrongResolution,
+    bookVsReplay:
+      res.digests[0] === res.digests[1] && res.lastSeqs[0] === res.lastSeqs[1]
+        ? []
+        : [JSON.stringify({ digests: res.digests, lastSeqs: res.lastSeqs })],
   };
   failed = Object.values(problems).some((p) => p.length > 0);
   console.log(

@@ -14,7 +14,8 @@ export interface WalRedis extends Redis {
     lease: string,
     token: string,
     first: number,
-    ...records: Buffer[]
+    count: number,
+    batch: Buffer,
   ): Promise<Reply>;
 }
 

@@ -1,11 +1,12 @@
 import {
   FencedError,
+  VelozError,
   type Lease,
   type WalEntryInput,
   type WalReadItem,
   type WalStorage,
 } from '@veloz/engine';
-import { decodeStreamEntry, encodeRecordFields } from './codec';
+import { decodeStreamEntry, RecordBatch } from './codec';
 import type { ResolvedRedisStorageConfig } from './config';
 import { DurabilityError } from './errors';
 import type { AccountKeys } from './keys';
@@ -110,89 +111,97 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
     const first = nextSeq!;
     const ts = opts.now();
     let seq = first;
-    const records: Buffer[] = [];
+    let entries = 0;
+    for (const p of batch) entries += p.entries.length;
+    // Sized for typical order events: small batches come from Node's buffer pool, big ones grow once at most.
+    const records = new RecordBatch(entries * 256);
     const sent: { p: Pending; seqs: number[] }[] = [];
     for (const p of batch) {
-      const start = records.length;
+      const mark = records.mark();
       const seqs: number[] = [];
       try {
         for (const e of p.entries) {
-          records.push(encodeRecordFields(seq, lease.epoch, ts, e.type, e.version, e.payload));
+          records.add(seq, lease.epoch, ts, e.type, e.version, e.payload);
           seqs.push(seq++);
         }
       } catch (err) {
         // One caller's unencodable payload fails that caller only.
-        records.length = start;
+        records.rollback(mark);
         seq -= seqs.length;
         p.reject(err);
         continue;
       }
       sent.push({ p, seqs });
     }
-    if (records.length === 0) return;
+    const count = records.count;
+    if (count === 0) return;
+    const frame = records.frame();
     nextSeq = seq;
     inFlight++;
 
-    type Outcome = readonly [[number, number | string], number];
-    const call: Promise<Outcome> =
-      config.durability === 'replicas'
-        ? (
-            redis.multi() as unknown as {
-              velozAppend(...args: unknown[]): {
-                wait(n: number, ms: number): { exec(): ReturnType<ReturnType<WalRedis['multi']>['exec']> };
-              };
-            }
-          )
-            .velozAppend(keys.wal, keys.seq, keys.lease, lease.token, first, ...records)
-            .wait(config.replicas, config.replicaTimeoutMs)
-            .exec()
-            .then((res): Outcome => {
-              const [appendRes, waitRes] = res ?? [];
-              if (appendRes?.[0]) throw appendRes[0];
-              return [appendRes?.[1] as [number, number | string], Number(waitRes?.[1] ?? 0)];
-            })
-        : (redis as WalRedis)
-            .velozAppend(keys.wal, keys.seq, keys.lease, lease.token, first, ...records)
-            .then((r): Outcome => [r, Infinity]);
-
-    call.then(
-      ([[code, detail], replicas]) => {
-        inFlight--;
-        if (code === 0) {
-          stats.batches++;
-          stats.entries += records.length;
-          if (replicas < config.replicas) {
-            const err = new DurabilityError(
-              `${replicas} of ${config.replicas} replicas confirmed seq ${first}..${seq - 1} within ${config.replicaTimeoutMs} ms`,
-            );
-            for (const { p } of sent) p.reject(err);
-          } else {
-            for (const { p, seqs } of sent) p.resolve(seqs);
-          }
-        } else {
-          stats.fenced += sent.length;
-          nextSeq = undefined;
-          let err: FencedError;
-          if (code === -1) {
-            lease.markLost();
-            err = new FencedError(
-              `epoch ${lease.epoch} fenced: lease now held by ${String(detail) || 'nobody'}`,
-            );
-          } else {
-            err = new FencedError(`sequence ${first} does not follow ${String(detail)}`);
-          }
+    const onReply = (code: number, detail: number | string, replicas: number): void => {
+      inFlight--;
+      if (code === 0) {
+        stats.batches++;
+        stats.entries += count;
+        if (replicas < config.replicas) {
+          const err = new DurabilityError(
+            `${replicas} of ${config.replicas} replicas confirmed seq ${first}..${seq - 1} within ${config.replicaTimeoutMs} ms`,
+          );
           for (const { p } of sent) p.reject(err);
+        } else {
+          for (const { p, seqs } of sent) p.resolve(seqs);
         }
-        pump();
-      },
-      (err: unknown) => {
-        inFlight--;
+      } else {
+        stats.fenced += sent.length;
         nextSeq = undefined;
-        opts.onError(err);
+        let err: Error;
+        if (code === -1) {
+          lease.markLost();
+          err = new FencedError(
+            `epoch ${lease.epoch} fenced: lease now held by ${String(detail) || 'nobody'}`,
+          );
+        } else if (code === -2) {
+          err = new FencedError(`sequence ${first} does not follow ${String(detail)}`);
+        } else {
+          err = new VelozError('WAL_BATCH_INVALID', `append batch refused: ${String(detail)}`);
+        }
         for (const { p } of sent) p.reject(err);
-        pump();
-      },
-    );
+      }
+      pump();
+    };
+    const onError = (err: unknown): void => {
+      inFlight--;
+      nextSeq = undefined;
+      opts.onError(err);
+      for (const { p } of sent) p.reject(err);
+      pump();
+    };
+
+    if (config.durability !== 'replicas') {
+      // The latency path: one promise hop from the reply to the callers.
+      redis
+        .velozAppend(keys.wal, keys.seq, keys.lease, lease.token, first, count, frame)
+        .then((r) => onReply(r[0], r[1], Infinity), onError);
+      return;
+    }
+    (
+      redis.multi() as unknown as {
+        velozAppend(...args: unknown[]): {
+          wait(n: number, ms: number): { exec(): Promise<[Error | null, unknown][] | null> };
+        };
+      }
+    )
+      .velozAppend(keys.wal, keys.seq, keys.lease, lease.token, first, count, frame)
+      .wait(config.replicas, config.replicaTimeoutMs)
+      .exec()
+      .then((res) => {
+        const [appendRes, waitRes] = res ?? [];
+        if (appendRes?.[0]) throw appendRes[0];
+        const [code, detail] = appendRes?.[1] as [number, number | string];
+        onReply(code, detail, Number(waitRes?.[1] ?? 0));
+      })
+      .catch(onError);
   }
 
   async function lastSeq(): Promise<number> {
@@ -250,6 +259,10 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
           let last = await lastSeq();
           // Ids are `<seq>-0`, so sequence windows can be fetched ahead while this one is decoded.
           let next = from;
+          // Skip the trimmed prefix rather than asking for empty windows.
+          const head = (await redis.xrange(keys.wal, '-', '+', 'COUNT', 1))[0];
+          const headSeq = head ? Number(head[0].split('-')[0]) : NaN;
+          if (headSeq > next) next = Math.min(headSeq, last + 1);
           const ahead: Promise<RawEntry[]>[] = [];
           const fill = () => {
             while (next <= last && ahead.length < config.readAhead) {

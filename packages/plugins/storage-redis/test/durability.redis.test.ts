@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recover, type OrderEvent } from '@veloz/engine';
-import { createRedisStorage, StorageConfigError } from '../src/index';
+import { createRedisStorage, DurabilityError, StorageConfigError } from '../src/index';
 import { createRedisServer, pluginContext, uniqueAccount, type RedisServer } from './helpers/redis';
 import { orderRequest } from './helpers/orders';
 
@@ -22,6 +22,29 @@ describe('durability', () => {
     await expect(storage.start(pluginContext('a1'))).rejects.toThrow(StorageConfigError);
     await expect(storage.start(pluginContext('a1'))).rejects.toThrow(/appendfsync always/);
     await storage.stop();
+  });
+
+  it('"replicas" answers DurabilityError when too few replicas confirm, the entry being on the primary', async () => {
+    const account = uniqueAccount('repl');
+    const storage = createRedisStorage({
+      redisUrl: plain.url,
+      account,
+      durability: 'replicas',
+      replicas: 1,
+      replicaTimeoutMs: 50,
+    });
+    await storage.start(pluginContext(account));
+    try {
+      const lease = await storage.wal.acquireLease('engine-a');
+      const entry = { type: 'TEST', version: 1, payload: { n: 1 } };
+      await expect(storage.wal.append(lease, [entry])).rejects.toThrow(DurabilityError);
+      expect(await storage.wal.lastSeq()).toBe(1);
+      await expect(storage.wal.append(lease, [entry])).rejects.toThrow(
+        /0 of 1 replicas confirmed seq 2\.\.2/,
+      );
+    } finally {
+      await storage.stop();
+    }
   });
 
   it('loses no acknowledged entry when a Redis server with AOF appendfsync always is killed', async () => {

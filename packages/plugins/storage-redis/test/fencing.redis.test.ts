@@ -3,7 +3,8 @@ import { Redis } from 'ioredis';
 import { firstValueFrom } from 'rxjs';
 import { createEngine, FencedError, orderEventEntry, type Engine } from '@veloz/engine';
 import { createTestVenue } from '@veloz/engine/testing';
-import { createRedisStorage, encodeRecord, type RedisStorage } from '../src/index';
+import { createRedisStorage, type RedisStorage } from '../src/index';
+import { RecordBatch } from '../src/codec';
 import { APPEND } from '../src/scripts';
 import { deleteAccountKeys, pluginContext, REDIS_URL, uniqueAccount } from './helpers/redis';
 import { orderRequest } from './helpers/orders';
@@ -67,6 +68,19 @@ describe('fencing', () => {
     await current.release();
   });
 
+  it('notices at renewal that the lease was taken, and emits lost$', async () => {
+    const account = newAccount();
+    const a = await open(account);
+    const lease = await a.wal.acquireLease('engine-a');
+    const lost = firstValueFrom(lease.lost$, { defaultValue: 'completed' });
+    const raw = new Redis(REDIS_URL);
+    cleanups.push(async () => void raw.disconnect());
+    await raw.set(a.keys.lease, '999:usurper', 'PX', 5000);
+    expect(await lost).toBeUndefined(); // emitted by the renewal loop, no append needed
+    await expect(a.wal.append(lease, [submitted('late')])).rejects.toBeInstanceOf(FencedError);
+    expect(await a.wal.lastSeq()).toBe(0);
+  });
+
   it('refuses a batch whose first sequence does not follow the last one (atomically)', async () => {
     const account = newAccount();
     const a = await open(account);
@@ -74,16 +88,21 @@ describe('fencing', () => {
     await a.wal.append(lease as never, [submitted('s1')]);
     const raw = new Redis(REDIS_URL);
     cleanups.push(async () => void raw.disconnect());
-    const rec = (seq: number) => encodeRecord({ ...submitted(`r${seq}`), seq, epoch: lease.epoch, ts: 1 });
-    const call = (first: number, ...recs: Buffer[]) =>
-      raw.eval(APPEND, 3, a.keys.wal, a.keys.seq, a.keys.lease, lease.token, first, ...recs);
-    expect(await call(3, rec(3))).toEqual([-2, 1]); // a gap
-    expect(await call(1, rec(1))).toEqual([-2, 1]); // a rewrite
-    expect(await raw.eval(APPEND, 3, a.keys.wal, a.keys.seq, a.keys.lease, '99:intruder', 2, rec(2))).toEqual(
-      [-1, lease.token],
-    );
+    const batch = (...seqs: number[]) => {
+      const b = new RecordBatch();
+      for (const seq of seqs) b.add(seq, lease.epoch, 1, 'ORDER_SUBMITTED', 1, { n: seq });
+      return b.frame();
+    };
+    const call = (token: string, first: number, count: number, frame: Buffer) =>
+      raw.eval(APPEND, 3, a.keys.wal, a.keys.seq, a.keys.lease, token, first, count, frame);
+    expect(await call(lease.token, 3, 1, batch(3))).toEqual([-2, 1]); // a gap
+    expect(await call(lease.token, 1, 1, batch(1))).toEqual([-2, 1]); // a rewrite
+    expect(await call('99:intruder', 2, 1, batch(2))).toEqual([-1, lease.token]);
+    // A malformed batch is refused before anything is written.
+    expect(await call(lease.token, 2, 3, batch(2, 3))).toEqual([-3, 'count 2 ~= 3']);
+    expect(await call(lease.token, 2, 2, batch(2, 3).subarray(0, 50))).toEqual([-3, 'truncated record']);
     expect(await raw.xlen(a.keys.wal)).toBe(1);
-    expect(await call(2, rec(2), rec(3))).toEqual([0, 3]);
+    expect(await call(lease.token, 2, 2, batch(2, 3))).toEqual([0, 3]);
   });
 
   it('never lets two engines on the same account both write', async () => {

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { recover, systemClock, type Order } from '@veloz/engine';
 import { createRedisStorage } from '../../src/index';
 import { REDIS_URL, rngSeed } from './crash-util';
+import { bookDigest } from './digest';
 import { rng } from './orders';
 
 const fixture = path.resolve(import.meta.dirname, '../fixtures/engine-process.ts');
@@ -28,6 +29,10 @@ export interface CrashRunResult {
   pendingAfterRestart: string[];
   /** Un-acknowledged orders whose resolved status disagrees with the venue's book. */
   wrongResolution: string[];
+  /** The restarted engine's book vs a fresh replay of the WAL: [engine digest, replay digest]. */
+  digests: [string, string];
+  /** The restarted engine's last sequence vs the fresh replay's. */
+  lastSeqs: [number, number];
   recovered: Map<string, Order>;
 }
 
@@ -174,6 +179,8 @@ export async function runCrashCycles(opts: {
     mismatches,
     pendingAfterRestart: (ready.pendingNew as string[]) ?? [],
     wrongResolution,
+    digests: [String(ready.digest), bookDigest(store.all())],
+    lastSeqs: [Number(ready.lastSeq), report.lastSeq],
     recovered,
   };
 }
