@@ -183,3 +183,18 @@ use_or_start_redis() {
   done
   die "redis-server did not start; see $dir/redis.log"
 }
+
+# wait_http URL SECONDS: poll URL until it answers any HTTP status; false after SECONDS.
+wait_http() {
+  node -e '
+    const [url, seconds] = process.argv.slice(1);
+    const deadline = Date.now() + Number(seconds) * 1000;
+    (async () => {
+      for (;;) {
+        try { await fetch(url, { signal: AbortSignal.timeout(2000) }); process.exit(0); } catch {}
+        if (Date.now() > deadline) process.exit(1);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+  ' "$@"
+}

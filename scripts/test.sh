@@ -53,8 +53,16 @@ else
   redis_ping "$REDIS_URL" || die "throwaway redis-server did not answer; see $tmpdir/redis.log"
 fi
 
+runlog="$(mktemp)"
 log "turbo run typecheck lint test"
-npx turbo run typecheck lint test --concurrency="${TURBO_CONCURRENCY:-2}" --output-logs=new-only --log-order=grouped
+npx turbo run typecheck lint test --concurrency="${TURBO_CONCURRENCY:-2}" --output-logs=new-only --log-order=grouped \
+  | tee -a "$runlog"
 # End to end on their own: they start whole stacks and a browser, and want the cores to themselves.
 log "turbo run test:e2e"
-npx turbo run test:e2e --concurrency=1 --output-logs=new-only --log-order=grouped
+npx turbo run test:e2e --concurrency=1 --output-logs=new-only --log-order=grouped | tee -a "$runlog"
+
+# One closing line over every package's vitest summary ("Tests  3 failed | 40 passed (43)").
+sed 's/\x1b\[[0-9;]*m//g' "$runlog" | awk '
+  / Tests  / { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+  END { printf "%d passed, %d failed\n", p, f }'
+rm -f "$runlog"

@@ -1,6 +1,7 @@
 /**
  * Lighthouse 12 (mobile preset: Moto G Power emulation, simulated slow 4G) against the built PWA served
- * with its real API, engine, simulated exchange and Redis, in Debian Chromium. The signed-in dashboard
+ * by the real API (production mode: static files with gzip/brotli, cache headers, SPA fallback; the same
+ * origin as /graphql), with its engine, simulated exchange and Redis, in Debian Chromium. The signed-in dashboard
  * is audited (the token is put in localStorage first and Lighthouse is told not to reset storage).
  * Median of 3 runs per category. Run after `vite build`; writes rows into bench/results/parts/pwa.json.
  */

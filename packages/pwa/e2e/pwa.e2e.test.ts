@@ -1,6 +1,6 @@
 /**
  * End to end, in Debian Chromium at a phone viewport, against real processes (redis-server, simulated
- * exchange, engine, API, the built PWA). Run with `npm run test:e2e -w @veloz/pwa`; needs
+ * exchange, engine, and the API serving the built PWA). Run with `npm run test:e2e -w @veloz/pwa`; needs
  * `apt-get install -y chromium` and redis-server.
  */
 import { execFileSync } from 'node:child_process';
@@ -96,6 +96,26 @@ describe('operator PWA end to end (phone, Chromium)', () => {
       installabilityErrors: Array<{ errorId: string }>;
     };
     expect(installabilityErrors.map((e) => e.errorId)).toEqual([]);
+  });
+
+  it('is served by the API itself: same origin as /graphql, SPA fallback, cache headers, compression', async () => {
+    expect(stack!.url).toBe(stack!.apiUrl);
+    const shell = await fetch(`${stack!.url}/orders/some-deep-link`, {
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    expect(shell.status).toBe(200);
+    expect(shell.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(shell.headers.get('cache-control')).toBe('no-cache');
+    expect(shell.headers.get('content-encoding')).toBe('gzip');
+    const html = await shell.text();
+    const script = /<script[^>]+src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script, 'entry script in index.html').toBeDefined();
+    const asset = await fetch(`${stack!.url}${script}`, { headers: { 'accept-encoding': 'br, gzip' } });
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(asset.headers.get('content-encoding')).toBe('br');
+    expect((await fetch(`${stack!.url}/assets/not-there.js`)).status).toBe(404);
+    expect((await fetch(`${stack!.url}/sw.js`)).headers.get('cache-control')).toBe('no-cache');
   });
 
   it('places an order and watches it fill without reloading', async () => {

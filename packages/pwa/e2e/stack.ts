@@ -1,7 +1,8 @@
 /**
  * Real processes for the end-to-end tests: redis-server (own port, temp dir), the simulated exchange,
- * the engine, the API and the built PWA (vite preview, proxying /graphql, /api and /metrics to the API).
- * Every process runs in its own process group and is SIGKILLed by `stop()`.
+ * the engine, and the API in production mode serving the built PWA (`dist/`, so run `vite build` first)
+ * on the same origin as `/graphql`, as in production. Every process runs in its own process group and
+ * is SIGKILLed by `stop()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -52,6 +53,7 @@ interface Proc {
 
 /** The running stack. */
 export interface Stack {
+  /** Where the PWA is served: the API's origin (same as `apiUrl`). */
   url: string;
   apiUrl: string;
   token: string;
@@ -109,8 +111,7 @@ export async function startStack(): Promise<Stack> {
   const logs = (name: string) => procs.find((p) => p.name === name)?.output.join('') ?? '';
 
   try {
-    const [redisPort, simPort, simAdminPort, apiPort, webPort] = await Promise.all([
-      freePort(),
+    const [redisPort, simPort, simAdminPort, apiPort] = await Promise.all([
       freePort(),
       freePort(),
       freePort(),
@@ -155,17 +156,13 @@ export async function startStack(): Promise<Stack> {
       VELOZ_ENV: 'production',
       VELOZ_API_PORT: String(apiPort),
       VELOZ_API_TOKENS: `e2e:operator:${token}`,
+      // The API serves the build itself: static files, SPA fallback, cache headers, compression.
+      VELOZ_API_STATIC: 'on',
+      VELOZ_API_STATIC_DIR: resolve(pkgDir, 'dist'),
     });
     const apiUrl = `http://127.0.0.1:${apiPort}`;
-    run(
-      'web',
-      resolve(root, 'node_modules/.bin/vite'),
-      ['preview', '--port', String(webPort), '--strictPort', '--host', '127.0.0.1'],
-      { VELOZ_API_URL: apiUrl },
-      pkgDir,
-    );
-    const url = `http://127.0.0.1:${webPort}`;
-    await waitFor('PWA preview', async () => (await fetch(url)).ok, 30_000);
+    const url = apiUrl;
+    await waitFor('the API serving the PWA', async () => (await fetch(url)).ok, 30_000);
     await waitFor(
       'engine connected (through the API)',
       async () => {

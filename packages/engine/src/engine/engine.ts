@@ -13,6 +13,7 @@ import type { ConnectionStatus, VenuePlugin } from '../plugins/venue';
 import { createRateWindow, parseRiskLimits } from '../risk/risk';
 import { OrderStore } from '../store/order-store';
 import { recover, type RecoveryReport } from '../wal/recovery';
+import { createSnapshotter, type Snapshotter } from '../wal/snapshotter';
 import { errorMessage, priceKey, withTimeout, type EngineCore } from './core';
 import { handleExecution, resolvePending } from './executions';
 import { createJournal, type Journal } from './journal';
@@ -68,6 +69,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Engine {
   let journal: Journal | undefined;
   let lease: Lease | undefined;
   let recovery: RecoveryReport | undefined;
+  let snapshotter: Snapshotter | undefined;
   let startedAt: number | undefined;
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
@@ -212,6 +214,18 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Engine {
       onFenced: (err) => fence(err.message),
     });
     interrupted('recovery');
+    // Background snapshots of the recovered store: every applied event tells the snapshotter its seq.
+    snapshotter = createSnapshotter({
+      storage: deps.storage,
+      store: () => store,
+      everyEntries: cfg.snapshotEveryEntries,
+      everyMs: cfg.snapshotEveryMs,
+      fromSeq: recovery.snapshotSeq ?? 0,
+      logger,
+    });
+    const snaps = snapshotter;
+    subs.add(bus.orderEvents$.subscribe((e) => snaps.notify(e.seq)));
+    snaps.start();
 
     for (const v of venues.values()) {
       interrupted('venue start');
@@ -249,6 +263,8 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Engine {
         subs.unsubscribe();
         journal?.close(new VelozError('ENGINE_STOPPED', 'engine stopping'));
         await journal?.idle();
+        // Wait for a snapshot in progress (it writes through the storage, stopped below).
+        await snapshotter?.stop();
         try {
           await lease?.release();
         } catch (err) {

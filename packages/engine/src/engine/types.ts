@@ -35,6 +35,10 @@ export const engineConfigSchema = z.object({
   maxBatch: z.number().int().positive().default(256),
   /** Ack latency samples kept for `stats()`. */
   latencySamples: z.number().int().positive().default(1024),
+  /** Background snapshot once this many WAL sequences were applied since the last (default 10 000; 0: never). */
+  snapshotEveryEntries: z.number().int().nonnegative().default(10_000),
+  /** ...or once this many ms passed with anything new (default 60 000; 0: never). */
+  snapshotEveryMs: z.number().int().nonnegative().default(60_000),
 });
 
 export type EngineConfig = z.input<typeof engineConfigSchema>;

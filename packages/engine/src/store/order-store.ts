@@ -1,5 +1,5 @@
 import { add, cmp, div, isPositive, mul, ZERO } from '../domain/decimal';
-import type { Order, OrderEvent, OrderStatus } from '../domain/order';
+import type { Fill, Order, OrderEvent, OrderRequest, OrderStatus } from '../domain/order';
 import { OPEN_STATUSES } from '../domain/order';
 import { transition, type OrderTrigger } from '../domain/state-machine';
 import { VelozError } from '../errors';
@@ -39,6 +39,46 @@ function triggerOf(order: Order | undefined, event: OrderEvent): OrderTrigger {
 }
 
 /**
+ * The next version of an order: an explicit literal (same key order, hence the same hidden class, for
+ * every order with the same optional fields) instead of object spreads, which dominated replay.
+ * Optional fields are added only when defined, as the spreads did.
+ */
+function nextOrder(
+  src: Order | OrderRequest,
+  status: OrderStatus,
+  filledQuantity: string,
+  fills: Fill[],
+  createdAt: number,
+  updatedAt: number,
+  seq: number,
+  venueOrderId: string | undefined,
+  averageFillPrice: string | undefined,
+  rejectReason: string | undefined,
+): Order {
+  const next: Order = {
+    clientOrderId: src.clientOrderId,
+    account: src.account,
+    venue: src.venue,
+    symbol: src.symbol,
+    side: src.side,
+    type: src.type,
+    timeInForce: src.timeInForce,
+    quantity: src.quantity,
+    status,
+    filledQuantity,
+    fills,
+    createdAt,
+    updatedAt,
+    seq,
+  };
+  if (src.price !== undefined) next.price = src.price;
+  if (venueOrderId !== undefined) next.venueOrderId = venueOrderId;
+  if (averageFillPrice !== undefined) next.averageFillPrice = averageFillPrice;
+  if (rejectReason !== undefined) next.rejectReason = rejectReason;
+  return next;
+}
+
+/**
  * The order reducer: `order` (undefined before it exists) plus one event gives the next order.
  * Pure: never mutates its input. Throws IllegalTransitionError for moves the state machine forbids and
  * OrderEventError for events that do not fit the book. A fill whose `fillId` was already applied returns
@@ -48,41 +88,40 @@ export function reduceOrder(order: Order | undefined, event: OrderEvent, seq = 0
   const id = event.clientOrderId;
   if (event.type === 'ORDER_SUBMITTED' || (event.type === 'ORDER_REJECTED' && event.order)) {
     if (order) throw new OrderEventError('ORDER_EXISTS', `order ${id} already exists`, id);
-    const request = event.type === 'ORDER_SUBMITTED' ? event.order : event.order!;
-    const status = transition('INITIAL', triggerOf(undefined, event), false, id);
-    return {
-      ...request,
+    const request = event.order!;
+    const rejected = event.type === 'ORDER_REJECTED';
+    const status = transition('INITIAL', rejected ? 'REJECT' : 'SUBMIT', false, id);
+    return nextOrder(
+      request,
       status,
-      filledQuantity: ZERO,
-      fills: [],
-      createdAt: event.ts,
-      updatedAt: event.ts,
+      ZERO,
+      [],
+      event.ts,
+      event.ts,
       seq,
-      ...(event.type === 'ORDER_REJECTED' ? { rejectReason: event.reason } : {}),
-    };
+      (request as Partial<Order>).venueOrderId,
+      (request as Partial<Order>).averageFillPrice,
+      rejected ? event.reason : (request as Partial<Order>).rejectReason,
+    );
   }
   if (!order) throw new OrderEventError('ORDER_UNKNOWN', `no order ${id} for ${event.type}`, id);
 
-  if (event.type === 'ORDER_FILLED' && order.fills.some((f) => f.fillId === event.fill.fillId)) return order;
-
-  const status: OrderStatus = transition(
-    order.status,
-    triggerOf(order, event),
-    isPositive(order.filledQuantity),
-    id,
-  );
-  const next: Order = { ...order, status, updatedAt: event.ts, seq };
+  let venueOrderId = order.venueOrderId;
+  let rejectReason = order.rejectReason;
   switch (event.type) {
-    case 'ORDER_ACCEPTED':
-      next.venueOrderId = event.venueOrderId;
-      break;
-    case 'ORDER_REJECTED':
-      next.rejectReason = event.reason;
-      break;
     case 'ORDER_FILLED': {
       const { fill } = event;
+      const fills = order.fills;
+      for (let i = 0; i < fills.length; i++) if (fills[i]!.fillId === fill.fillId) return order;
       const filled = add(order.filledQuantity, fill.quantity);
-      if (cmp(filled, order.quantity) > 0) {
+      const c = cmp(filled, order.quantity);
+      const status = transition(
+        order.status,
+        c === 0 ? 'FILL' : 'PARTIAL_FILL',
+        isPositive(order.filledQuantity),
+        id,
+      );
+      if (c > 0) {
         throw new OrderEventError(
           'OVERFILL',
           `fill ${fill.fillId} of ${fill.quantity} overfills order ${id} (${order.filledQuantity}/${order.quantity})`,
@@ -91,23 +130,47 @@ export function reduceOrder(order: Order | undefined, event: OrderEvent, seq = 0
       }
       // Notional from the fills themselves (exact), divided once: re-deriving it from the rounded
       // average would drift by 1e-18 per fill.
-      const notional = order.fills.reduce(
-        (sum, f) => add(sum, mul(f.price, f.quantity)),
-        mul(fill.price, fill.quantity),
+      let notional = mul(fill.price, fill.quantity);
+      for (let i = 0; i < fills.length; i++) notional = add(notional, mul(fills[i]!.price, fills[i]!.quantity));
+      const nextFills = fills.slice();
+      nextFills.push(fill);
+      if (event.venueOrderId && !venueOrderId) venueOrderId = event.venueOrderId;
+      return nextOrder(
+        order,
+        status,
+        filled,
+        nextFills,
+        order.createdAt,
+        event.ts,
+        seq,
+        venueOrderId,
+        div(notional, filled),
+        rejectReason,
       );
-      next.filledQuantity = filled;
-      next.averageFillPrice = div(notional, filled);
-      next.fills = [...order.fills, fill];
-      if (event.venueOrderId && !next.venueOrderId) next.venueOrderId = event.venueOrderId;
-      break;
     }
+    case 'ORDER_ACCEPTED':
+      venueOrderId = event.venueOrderId;
+      break;
+    case 'ORDER_REJECTED':
     case 'CANCEL_REJECTED':
-      next.rejectReason = event.reason;
+      rejectReason = event.reason;
       break;
     default:
       break;
   }
-  return next;
+  const status: OrderStatus = transition(order.status, triggerOf(order, event), isPositive(order.filledQuantity), id);
+  return nextOrder(
+    order,
+    status,
+    order.filledQuantity,
+    order.fills,
+    order.createdAt,
+    event.ts,
+    seq,
+    venueOrderId,
+    order.averageFillPrice,
+    rejectReason,
+  );
 }
 
 /** Serializable form of the whole book, for snapshots. */

@@ -10,6 +10,11 @@ export interface SnapshotterOptions {
   everyEntries?: number;
   /** ...or once this much time passed with anything new (default 60,000 ms; 0: never). */
   everyMs?: number;
+  /**
+   * Sequence already covered by a stored snapshot (e.g. the one recovery started from), so the first
+   * snapshot waits for K new sequences instead of following the restart at once (default 0).
+   */
+  fromSeq?: number;
   /** Trim the WAL below the oldest snapshot kept after each snapshot (default true). */
   trim?: boolean;
   logger?: Logger;
@@ -19,7 +24,7 @@ export interface SnapshotterOptions {
 export interface SnapshotterStats {
   taken: number;
   failed: number;
-  /** Sequence of the last snapshot taken (0: none yet). */
+  /** Sequence of the last snapshot taken (`fromSeq` until one is). */
   lastSeq: number;
   lastTakenAt: number;
   /** WAL entries removed by trimming. */
@@ -47,7 +52,13 @@ export function createSnapshotter(options: SnapshotterOptions): Snapshotter {
   const everyMs = options.everyMs ?? 60_000;
   const trim = options.trim ?? true;
   const getStore = typeof options.store === 'function' ? options.store : () => options.store as OrderStore;
-  const stats: SnapshotterStats = { taken: 0, failed: 0, lastSeq: 0, lastTakenAt: 0, trimmed: 0 };
+  const stats: SnapshotterStats = {
+    taken: 0,
+    failed: 0,
+    lastSeq: options.fromSeq ?? 0,
+    lastTakenAt: 0,
+    trimmed: 0,
+  };
   let running: Promise<SnapshotInfo | undefined> | undefined;
   let timer: NodeJS.Timeout | undefined;
 

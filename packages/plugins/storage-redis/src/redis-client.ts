@@ -15,7 +15,7 @@ export interface WalRedis extends Redis {
     token: string,
     first: number,
     count: number,
-    batch: Buffer,
+    ...records: Buffer[]
   ): Promise<Reply>;
 }
 

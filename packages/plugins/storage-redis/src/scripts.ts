@@ -32,13 +32,15 @@ return 0
 `;
 
 /**
- * KEYS: wal, seq, lease. ARGV: token, firstSeq, count, batch — the batch being `count` records, each
- * behind a 4-byte little-endian length (RecordBatch.frame()).
+ * KEYS: wal, seq, lease. ARGV: token, firstSeq, count, record 1, …, record count (each record one
+ * argument, `RecordBatch.records()`).
  * Appends the records as stream ids firstSeq-0, firstSeq+1-0, … only when the lease is held by `token`
  * and firstSeq follows the last sequence. Returns {0, lastSeq} on success, {-1, holder} when fenced by
- * the lease, {-2, lastSeq} when the sequence does not follow, {-3, detail} for a malformed batch. All
- * or nothing: the batch is validated before the first write. One MGET and plain concatenation keep the
- * per-call cost down (Lua prints integers exactly up to 10^14).
+ * the lease, {-2, lastSeq} when the sequence does not follow, {-3, detail} when the argument count does
+ * not match `count`. All or nothing: everything is checked before the first write. Minimal work per
+ * entry (measured, Redis 7.0): one XADD of an argument as it arrived costs ~2 µs inside the script,
+ * where splitting one length-prefixed blob (struct.unpack + string.sub) cost ~3 µs. Lua prints
+ * integers exactly up to 10^14.
  */
 export const APPEND = `
 local v = redis.call('MGET', KEYS[3], KEYS[2])
@@ -47,22 +49,10 @@ local last = tonumber(v[2] or '0')
 local first = tonumber(ARGV[2])
 if first ~= last + 1 then return {-2, last} end
 local n = tonumber(ARGV[3])
-local blob = ARGV[4]
-local size = #blob
-local pos, count = 1, 0
-while pos <= size do
-  if pos + 3 > size then return {-3, 'truncated length'} end
-  local len = struct.unpack('<I4', blob, pos)
-  pos = pos + 4 + len
-  if pos - 1 > size then return {-3, 'truncated record'} end
-  count = count + 1
-end
-if count ~= n then return {-3, 'count ' .. count .. ' ~= ' .. n} end
-pos = 1
-for i = 0, n - 1 do
-  local len = struct.unpack('<I4', blob, pos)
-  redis.call('XADD', KEYS[1], (first + i) .. '-0', 'd', string.sub(blob, pos + 4, pos + 3 + len))
-  pos = pos + 4 + len
+if #ARGV - 3 ~= n then return {-3, 'count ' .. (#ARGV - 3) .. ' ~= ' .. n} end
+local call, wal = redis.call, KEYS[1]
+for i = 1, n do
+  call('XADD', wal, (last + i) .. '-0', 'd', ARGV[3 + i])
 end
 redis.call('SET', KEYS[2], last + n)
 return {0, last + n}

@@ -135,7 +135,7 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
     }
     const count = records.count;
     if (count === 0) return;
-    const frame = records.frame();
+    const recs = records.records();
     nextSeq = seq;
     inFlight++;
 
@@ -181,7 +181,7 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
     if (config.durability !== 'replicas') {
       // The latency path: one promise hop from the reply to the callers.
       redis
-        .velozAppend(keys.wal, keys.seq, keys.lease, lease.token, first, count, frame)
+        .velozAppend(keys.wal, keys.seq, keys.lease, lease.token, first, count, ...recs)
         .then((r) => onReply(r[0], r[1], Infinity), onError);
       return;
     }
@@ -192,7 +192,7 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
         };
       }
     )
-      .velozAppend(keys.wal, keys.seq, keys.lease, lease.token, first, count, frame)
+      .velozAppend(keys.wal, keys.seq, keys.lease, lease.token, first, count, ...recs)
       .wait(config.replicas, config.replicaTimeoutMs)
       .exec()
       .then((res) => {
@@ -252,8 +252,10 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
       });
     },
 
-    read(fromSeq: number, batchSize = 5000): AsyncIterable<WalReadItem[]> {
+    read(fromSeq: number, requested = 5000): AsyncIterable<WalReadItem[]> {
       const from = Math.max(1, Math.floor(fromSeq));
+      // Batches of at most `requested` entries (the contract), fetched in windows of at most readWindow.
+      const batchSize = Math.max(1, Math.min(Math.floor(requested), config.readWindow));
       return {
         async *[Symbol.asyncIterator]() {
           let last = await lastSeq();

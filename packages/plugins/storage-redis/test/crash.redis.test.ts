@@ -25,7 +25,8 @@ describe('engine SIGKILLed at random points during a stream of orders', () => {
     });
     console.log(
       `crash test: seed ${result.seed} (replay with CRASH_SEED=${result.seed}), ${result.kills} kills, ` +
-        `${result.acks.size} acknowledged orders, ${result.recovered.size} orders recovered`,
+        `${result.acks.size} acknowledged orders, ${result.recovered.size} orders recovered, ` +
+        `${result.snapshotStarts} starts from a snapshot`,
     );
     expect(result.acks.size).toBeGreaterThan(kills);
     expect(result.missing).toEqual([]);
@@ -35,5 +36,8 @@ describe('engine SIGKILLed at random points during a stream of orders', () => {
     // The restarted engine's own book equals a fresh replay of the WAL.
     expect(result.digests[0]).toBe(result.digests[1]);
     expect(result.lastSeqs[0]).toBe(result.lastSeqs[1]);
+    // The engines took background snapshots: restarts (and the fresh replay) began from one plus the tail.
+    expect(result.snapshotStarts).toBeGreaterThan(0);
+    expect(result.finalSnapshotSeq).not.toBeNull();
   }, 240_000);
 });

@@ -34,6 +34,10 @@ export interface CrashRunResult {
   /** The restarted engine's last sequence vs the fresh replay's. */
   lastSeqs: [number, number];
   recovered: Map<string, Order>;
+  /** Engine starts whose recovery began from a snapshot (the engine takes them in the background). */
+  snapshotStarts: number;
+  /** Snapshot the final fresh replay started from (null: full replay). */
+  finalSnapshotSeq: number | null;
 }
 
 interface Running {
@@ -110,6 +114,8 @@ export async function runCrashCycles(opts: {
   account: string;
   bookFile: string;
   maxAcksPerCycle?: number;
+  /** Engine snapshot interval in sequences (default 16; 0: no snapshots). */
+  snapshotEvery?: number;
   log?: (s: string) => void;
 }): Promise<CrashRunResult> {
   const seed = opts.seed ?? rngSeed();
@@ -117,12 +123,21 @@ export async function runCrashCycles(opts: {
   const rand = rng(seed);
   const acks = new Map<string, Ack>();
   const onAck = (a: Ack) => acks.set(a.id, a);
-  const baseEnv = { REDIS_URL, VELOZ_ACCOUNT: opts.account, BOOK_FILE: opts.bookFile };
+  const baseEnv = {
+    REDIS_URL,
+    VELOZ_ACCOUNT: opts.account,
+    BOOK_FILE: opts.bookFile,
+    SNAPSHOT_EVERY: String(opts.snapshotEvery ?? 16),
+  };
+  let snapshotStarts = 0;
+  const fromSnapshot = (ready: Record<string, unknown>) =>
+    typeof (ready.recovery as { snapshotSeq?: unknown } | undefined)?.snapshotSeq === 'number';
   const maxAcks = opts.maxAcksPerCycle ?? 40;
 
   for (let k = 0; k < opts.kills; k++) {
     const run = startEngine({ ...baseEnv, ORDER_PREFIX: `c${k}-`, SEED: String(seed + k) }, onAck, log);
     const ready = await run.ready;
+    if (fromSnapshot(ready)) snapshotStarts++;
     // Kill after a random number of acknowledgements, sometimes right after READY, sometimes mid-flight.
     const target = Math.floor(rand() * maxAcks);
     const extraMs = Math.floor(rand() * 15);
@@ -137,6 +152,7 @@ export async function runCrashCycles(opts: {
   // Final start: recovery and resolution of the last kill, placing nothing; then a fresh replay.
   const final = startEngine({ ...baseEnv, PLACE: '0' }, onAck, log);
   const ready = await final.ready;
+  if (fromSnapshot(ready)) snapshotStarts++;
   final.child.kill('SIGKILL');
   await final.exited;
 
@@ -182,5 +198,7 @@ export async function runCrashCycles(opts: {
     digests: [String(ready.digest), bookDigest(store.all())],
     lastSeqs: [Number(ready.lastSeq), report.lastSeq],
     recovered,
+    snapshotStarts,
+    finalSnapshotSeq: report.snapshotSeq,
   };
 }

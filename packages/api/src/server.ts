@@ -1,0 +1,292 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import type { ExecutionArgs, GraphQLError } from 'graphql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { useServer } from 'graphql-ws/use/ws';
+import pino, { type Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { createAuthenticator, createDevToken, type Principal } from './auth';
+import type { ApiConfig } from './config';
+import type { ApiContext, ApiServices } from './context';
+import { BodyTooLargeError, readBody, sendGraphQLError, sendJson } from './http/respond';
+import { handleRest } from './http/rest';
+import { createStaticSite } from './http/static';
+import { createProjection } from './projection/projection';
+import { schema } from './schema';
+import { createCommandBus } from './services/command-bus';
+import { createHeartbeatMonitor } from './services/heartbeat';
+import { createKpiReader } from './services/kpis';
+import { createOrderService } from './services/order-service';
+import { createRedisClient } from './services/redis';
+import { createReportReader } from './services/reconciliation';
+
+export interface ApiServerOptions {
+  config: ApiConfig;
+  /** Default: pino at `config.logLevel`. */
+  logger?: Logger;
+  /** Heartbeat poll period, ms (default 500). */
+  heartbeatPollMs?: number;
+}
+
+/** A running (or startable) API process: HTTP + graphql-ws on one port. */
+export interface ApiServer {
+  /** Connect, start the projection and listen. Resolves with the bound port. Idempotent. */
+  start(): Promise<{ port: number; url: string }>;
+  /** Close connections and stop everything. Idempotent. */
+  stop(): Promise<void>;
+  readonly services: ApiServices;
+  /** Development mode only: the operator token created at start (printed once by the bin). */
+  readonly devToken: string | undefined;
+}
+
+interface ServerContext {
+  principal: Principal | undefined;
+}
+
+/** Build the API: projection, command bus, heartbeat monitor, yoga with limits, REST routes, graphql-ws. */
+export function createApiServer(options: ApiServerOptions): ApiServer {
+  const { config } = options;
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { component: 'api' } });
+  const dev = config.env === 'development';
+  const devCreds = dev ? createDevToken() : undefined;
+  const auth = createAuthenticator(devCreds ? [...config.tokens, devCreds.entry] : config.tokens);
+
+  const redis = createRedisClient(config.redisUrl, 'veloz-api');
+  const walBlocking = createRedisClient(config.redisUrl, 'veloz-api-wal');
+  const resultsBlocking = createRedisClient(config.redisUrl, 'veloz-api-results');
+  redis.on('error', () => undefined);
+  walBlocking.on('error', () => undefined);
+  resultsBlocking.on('error', () => undefined);
+
+  const projection = createProjection({
+    account: config.account,
+    redis,
+    blocking: walBlocking,
+    eventLogSize: config.eventLogSize,
+    logger,
+  });
+  const heartbeat = createHeartbeatMonitor({
+    account: config.account,
+    redis,
+    logger,
+    ...(options.heartbeatPollMs ? { pollMs: options.heartbeatPollMs } : {}),
+  });
+  const bus = createCommandBus({ account: config.account, redis, blocking: resultsBlocking, logger });
+  const services: ApiServices = {
+    config,
+    redis,
+    projection,
+    heartbeat,
+    kpis: createKpiReader(config.account, redis),
+    reports: createReportReader(config.account, redis),
+    orders: createOrderService({
+      account: config.account,
+      projection,
+      bus,
+      timeoutMs: config.commandTimeoutMs,
+      logger,
+    }),
+    logger,
+    startedAt: Date.now(),
+  };
+
+  const yoga: YogaServerInstance<ServerContext, ApiContext> = createYoga<ServerContext, ApiContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: dev ? { title: 'VeloZ API', subscriptionsProtocol: 'WS' } : false,
+    landingPage: false,
+    maskedErrors: dev ? { isDev: true } : true,
+    logging: false,
+    context: ({ principal }) => ({ principal, services }),
+    plugins: [
+      maxDepthPlugin({ n: config.limits.maxDepth, exposeLimits: true }),
+      maxAliasesPlugin({ n: config.limits.maxAliases, exposeLimits: true }),
+      maxTokensPlugin({ n: config.limits.maxTokens }),
+      costLimitPlugin({ maxCost: config.limits.maxCost, exposeLimits: true }),
+      ...(dev ? [] : [blockFieldSuggestionsPlugin()]),
+    ],
+  });
+
+  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const method = req.method ?? 'GET';
+    const wantsGraphiQL = dev && method === 'GET' && (req.headers.accept ?? '').includes('text/html');
+    const principal = auth.fromHeader(req.headers.authorization);
+    if (!principal && !wantsGraphiQL && method !== 'OPTIONS') {
+      sendGraphQLError(res, 401, 'UNAUTHENTICATED', 'a valid bearer token is required', {
+        'www-authenticate': 'Bearer realm="veloz"',
+      });
+      return;
+    }
+    let body: Buffer | undefined;
+    if (method !== 'GET' && method !== 'HEAD') body = await readBody(req, config.bodyLimitBytes);
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v === undefined) continue;
+      headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    }
+    const request = new Request(url, {
+      method,
+      headers,
+      signal: abort.signal,
+      ...(body && body.length > 0 ? { body: body.toString('utf8') } : {}),
+    });
+    const response = await yoga.fetch(request, { principal });
+    const outHeaders: Record<string, string> = {};
+    response.headers.forEach((v, k) => (outHeaders[k] = v));
+    res.writeHead(response.status, outHeaders);
+    if (!response.body || method === 'HEAD') {
+      res.end();
+      return;
+    }
+    // Copied chunk by chunk (yoga's Response is a ponyfill Readable.fromWeb refuses); streams SSE too.
+    const reader = response.body.getReader();
+    res.on('close', () => void reader.cancel().catch(() => undefined));
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!res.write(value)) await new Promise<void>((r) => res.once('drain', r).once('close', r));
+    }
+    res.end();
+  };
+
+  // The built PWA (production): static files, SPA fallback, cache headers, precompressed gzip/brotli.
+  const site = config.staticDir ? createStaticSite({ dir: config.staticDir }) : undefined;
+
+  const server: Server = createServer((req, res) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    } catch {
+      // e.g. `GET //` or a bad Host header: refused instead of an exception in the listener.
+      sendJson(res, 400, { error: 'bad request target' });
+      return;
+    }
+    const method = req.method ?? 'GET';
+    if (handleRest(services, method, url.pathname, res)) return;
+    if (url.pathname !== '/graphql') {
+      if (site?.handle(method, req.url ?? '/', req.headers, res)) return;
+      sendJson(res, 404, { error: 'not found' });
+      return;
+    }
+    handleGraphQL(req, res, url).catch((err: unknown) => {
+      if (res.headersSent) {
+        logger.warn({ err }, 'response failed');
+        res.destroy();
+        return;
+      }
+      if (err instanceof BodyTooLargeError) {
+        sendGraphQLError(res, 413, err.code, err.message, { connection: 'close' });
+        return;
+      }
+      logger.error({ err }, 'request failed');
+      sendGraphQLError(res, 500, 'INTERNAL', 'internal error');
+    });
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+
+  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: config.bodyLimitBytes });
+  type WsExtra = { principal?: Principal };
+  const wsServer = useServer<Record<string, unknown> | undefined, WsExtra>(
+    {
+      onConnect: (ctx) => {
+        const token = ctx.connectionParams?.authToken;
+        const principal = auth.authenticate(typeof token === 'string' ? token : undefined);
+        if (!principal) return false;
+        ctx.extra.principal = principal;
+        return true;
+      },
+      execute: (args: ExecutionArgs) => (args.rootValue as Enveloped).execute(args) as never,
+      subscribe: (args: ExecutionArgs) => (args.rootValue as Enveloped).subscribe(args) as never,
+      onSubscribe: async (ctx, _id, params) => {
+        const {
+          schema: s,
+          execute,
+          subscribe,
+          contextFactory,
+          parse,
+          validate,
+        } = yoga.getEnveloped({
+          principal: ctx.extra.principal,
+          params,
+        } as unknown as ServerContext);
+        let document;
+        try {
+          document = parse(params.query);
+        } catch (err) {
+          return [err as GraphQLError];
+        }
+        const errors = validate(s, document);
+        if (errors.length > 0) return errors;
+        const args: ExecutionArgs = {
+          schema: s,
+          operationName: params.operationName ?? null,
+          document,
+          variableValues: params.variables ?? null,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        return args;
+      },
+    },
+    wss,
+  );
+  type Enveloped = {
+    execute: (a: ExecutionArgs) => unknown;
+    subscribe: (a: ExecutionArgs) => unknown;
+  };
+
+  let starting: Promise<{ port: number; url: string }> | undefined;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    services,
+    devToken: devCreds?.token,
+    start() {
+      starting ??= (async () => {
+        if (site) {
+          const stats = await site.load();
+          logger.info({ event: 'static', ...stats }, 'serving the PWA');
+        }
+        await redis.connect().catch((err: unknown) => {
+          logger.warn({ err: (err as Error).message }, 'Redis not reachable yet; retrying in the background');
+        });
+        await projection.start();
+        heartbeat.start();
+        await bus.start();
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(config.port, config.host, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+        const port = (server.address() as AddressInfo).port;
+        const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+        const url = `http://${host}:${port}`;
+        logger.info({ event: 'listening', port, url, env: config.env, account: config.account }, 'listening');
+        return { port, url };
+      })();
+      return starting;
+    },
+    stop() {
+      stopping ??= (async () => {
+        await Promise.resolve(wsServer.dispose()).catch(() => undefined);
+        wss.close();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        heartbeat.stop();
+        await Promise.allSettled([projection.stop(), bus.stop()]);
+        redis.disconnect();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Runs VeloZ in production mode (`npm start`): build, then the engine, the API and the built PWA.
+set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+Usage: scripts/start.sh [--dry-run] [--no-build] [--help]
+
+Production mode; stops all of it on Ctrl-C or SIGTERM:
+  1. npm ci when node_modules is missing or older than package-lock.json
+  2. validates the API and engine configuration (a bad variable fails here, named)
+  3. turbo run build (the PWA's production build in packages/pwa/dist)
+  4. uses REDIS_URL (default redis://127.0.0.1:6379) when a Redis answers there, otherwise starts
+     redis-server with AOF persistence under .veloz/redis
+  5. the simulated exchange, unless VELOZ_VENUES configures real venues (a demo deployment trades on the
+     simulator; a real one sets VELOZ_VENUES)
+  6. the engine (scripts/run_engine.sh prod) and the API (scripts/run_gateway.sh prod)
+  7. the built PWA on VELOZ_PWA_PORT (vite preview, proxying /graphql, /api and /metrics to the API)
+  8. once /api/health is ok, prints the URLs (and the operator token when start.sh generated it)
+
+  --dry-run    print the resolved configuration of every component and exit 0; nothing is built or started
+  --no-build   use the existing packages/pwa/dist
+  --help       this text
+
+Environment (defaults): VELOZ_API_TOKENS (name:role:token,...; when empty an operator token is generated
+and printed), VELOZ_API_PORT (8080), VELOZ_API_HOST (127.0.0.1), VELOZ_SIM_PORT (7070), VELOZ_PWA_PORT
+(5173), REDIS_URL, VELOZ_ACCOUNT (dev), VELOZ_VENUES, VELOZ_DEV_DIR (.veloz), VELOZ_DEV_WAIT_S (180), and
+every component variable. See docs/guides/build_and_run.md.
+USAGE
+}
+
+dry_run=0
+build=1
+for arg in "$@"; do
+  case "$arg" in
+    -h | --help) usage; exit 0 ;;
+    --dry-run) dry_run=1 ;;
+    --no-build) build=0 ;;
+    *) printf '[veloz] error: unknown argument %s\n' "$arg" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+cd "$(dirname "$0")/.."
+root="$PWD"
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 TURBO_NO_UPDATE_NOTIFIER=1
+
+state_dir="${VELOZ_DEV_DIR:-$root/.veloz}"
+wait_s="${VELOZ_DEV_WAIT_S:-180}"
+unset VELOZ_DEV_DIR VELOZ_DEV_WAIT_S
+[[ "$wait_s" =~ ^[0-9]+$ ]] || die "VELOZ_DEV_WAIT_S must be a whole number of seconds (got '$wait_s')"
+export VELOZ_ACCOUNT="${VELOZ_ACCOUNT:-dev}"
+export VELOZ_API_PORT="${VELOZ_API_PORT:-8080}" VELOZ_SIM_PORT="${VELOZ_SIM_PORT:-7070}"
+export VELOZ_PWA_PORT="${VELOZ_PWA_PORT:-5173}"
+with_sim=1
+[ -n "${VELOZ_VENUES:-}" ] && with_sim=0
+
+ensure_node_modules
+
+api_host="${VELOZ_API_HOST:-127.0.0.1}"
+case "$api_host" in 0.0.0.0 | :: | '[::]') api_host=127.0.0.1 ;; esac
+api_base="http://$api_host:$VELOZ_API_PORT"
+
+if [ "$dry_run" = 1 ]; then
+  [[ "$VELOZ_PWA_PORT" =~ ^[0-9]+$ ]] && [ "$VELOZ_PWA_PORT" -ge 1 ] && [ "$VELOZ_PWA_PORT" -le 65535 ] ||
+    die "VELOZ_PWA_PORT must be a TCP port 1-65535 (got '$VELOZ_PWA_PORT')"
+  echo "== API (scripts/run_gateway.sh prod)"
+  scripts/run_gateway.sh prod --dry-run || die "invalid API configuration (see above)"
+  echo "== engine (scripts/run_engine.sh prod)"
+  scripts/run_engine.sh prod --dry-run || die "invalid engine configuration (see above)"
+  echo "== PWA and the rest"
+  echo "PWA: http://127.0.0.1:$VELOZ_PWA_PORT (the production build, vite preview proxying to $api_base)"
+  if [ "$with_sim" = 1 ]; then
+    echo "Simulated exchange: http://127.0.0.1:$VELOZ_SIM_PORT (VELOZ_VENUES is empty: a demo deployment)"
+  else
+    echo "Simulated exchange: not started (VELOZ_VENUES is set)"
+  fi
+  echo "Redis: ${REDIS_URL:-redis://127.0.0.1:6379} when it answers, else a local redis-server (AOF) under $state_dir/redis"
+  [ -n "${VELOZ_API_TOKENS:-}" ] || echo "Operator token: generated at start (VELOZ_API_TOKENS is empty)"
+  log "dry run: nothing built or started"
+  exit 0
+fi
+
+redis_pid=""
+sim_pid=""
+engine_pid=""
+api_pid=""
+pwa_pid=""
+waiter_pid=""
+stopping=0
+cleanup() {
+  local code=$? p
+  [ "$stopping" = 1 ] && return
+  stopping=1
+  trap '' INT TERM
+  log "stopping"
+  [ -n "$waiter_pid" ] && { kill -TERM "$waiter_pid" 2>/dev/null || true; wait "$waiter_pid" 2>/dev/null || true; }
+  for p in "$pwa_pid" "$api_pid" "$engine_pid" "$sim_pid" "$redis_pid"; do
+    [ -n "$p" ] && stop_tree "$p" 15
+  done
+  log "stopped"
+  exit "$code"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+ports="VELOZ_API_PORT VELOZ_PWA_PORT"
+[ "$with_sim" = 1 ] && ports="$ports VELOZ_SIM_PORT"
+for v in $ports; do check_port_var "$v"; done
+
+generated_token=""
+if [ -z "${VELOZ_API_TOKENS:-}" ]; then
+  generated_token="$(gen_token)"
+  export VELOZ_API_TOKENS="operator:operator:$generated_token"
+  log "VELOZ_API_TOKENS is empty: generated an operator token for this run (a real deployment configures its tokens)"
+fi
+
+log "checking the configuration"
+scripts/run_gateway.sh prod --dry-run >/dev/null || die "invalid API configuration (see above)"
+scripts/run_engine.sh prod --dry-run >/dev/null || die "invalid engine configuration (see above)"
+
+if [ "$build" = 1 ]; then
+  log "building (turbo run build)"
+  "$root/node_modules/.bin/turbo" run build --output-logs=errors-only || die "the build failed"
+fi
+[ -f packages/pwa/dist/index.html ] || die "packages/pwa/dist is missing; run without --no-build"
+
+use_or_start_redis "$state_dir/redis"
+
+set -m
+if [ "$with_sim" = 1 ]; then
+  (cd packages/plugins/venue-sim && exec node --import tsx src/bin/sim-exchange.ts) &
+  sim_pid=$!
+  wait_http "http://127.0.0.1:$VELOZ_SIM_PORT/api/time" 60 || die "the simulated exchange did not answer"
+fi
+scripts/run_engine.sh prod &
+engine_pid=$!
+scripts/run_gateway.sh prod &
+api_pid=$!
+(cd packages/pwa && VELOZ_API_URL="$api_base" exec "$root/node_modules/.bin/vite" preview \
+  --host 127.0.0.1 --port "$VELOZ_PWA_PORT" --strictPort) &
+pwa_pid=$!
+set +m
+
+wait_healthy "$api_base/api/health" "$wait_s" "$api_pid" &
+waiter_pid=$!
+rc=0
+wait "$waiter_pid" || rc=$?
+waiter_pid=""
+case "$rc" in
+  0) ;;
+  3) log "warning: the API answers but /api/health is not ok after ${wait_s}s; see $api_base/api/health" ;;
+  4) die "the API exited during start-up (see the output above)" ;;
+  *) die "the API did not answer at $api_base/api/health within ${wait_s}s" ;;
+esac
+
+cat <<BANNER
+
+VeloZ is running in production mode (Ctrl-C stops everything)
+API Base: $api_base
+GraphQL: $api_base/graphql
+PWA: http://127.0.0.1:$VELOZ_PWA_PORT
+BANNER
+if [ -n "$generated_token" ]; then echo "Operator token: $generated_token"; fi
+echo
+
+# Any component exiting stops the whole system (a supervisor restarts it as one unit).
+rc=0
+wait -n $sim_pid $engine_pid $api_pid $pwa_pid || rc=$?
+log "a component exited (status $rc); stopping the rest"
+[ "$rc" = 0 ] && rc=1
+exit "$rc"
