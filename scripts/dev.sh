@@ -102,7 +102,7 @@ wait "$waiter_pid" || rc=$?
 waiter_pid=""
 case "$rc" in
   0) ;;
-  3) log "warning: the API answers but /api/health is not ok after ${wait_s}s; see $api_base/api/health" ;;
+  3) log "warning: the API answers but /api/health is not ok after ${wait_s}s: $(http_body "$api_base/api/health")" ;;
   4) die "turbo exited during start-up (see the output above)" ;;
   *) die "the API did not answer at $api_base/api/health within ${wait_s}s" ;;
 esac

@@ -125,12 +125,12 @@ stop_tree() {
   wait "$root" 2>/dev/null || true
 }
 
-# wait_healthy URL SECONDS [PID]: poll URL (a VeloZ /api/health) until it answers 200 with ok: true.
-# Exit 0 healthy, 3 answered but not healthy in time, 1 never answered, 4 PID exited meanwhile.
+# wait_healthy URL SECONDS [PID...]: poll URL (a VeloZ /api/health) until it answers 200 with ok: true.
+# Exit 0 healthy, 3 answered but not healthy in time, 1 never answered, 4 one of the PIDs exited meanwhile.
 wait_healthy() {
   node -e '
     const fs = require("fs");
-    const [url, seconds, pid] = process.argv.slice(1);
+    const [url, seconds, ...pids] = process.argv.slice(1);
     const deadline = Date.now() + Number(seconds) * 1000;
     const alive = (p) => {
       try { const st = fs.readFileSync(`/proc/${p}/stat`, "utf8"); return st.slice(st.lastIndexOf(")") + 2)[0] !== "Z"; }
@@ -145,7 +145,7 @@ wait_healthy() {
           const body = await res.json().catch(() => ({}));
           if (res.status === 200 && body.ok === true) process.exit(0);
         } catch {}
-        if (pid && !alive(pid)) process.exit(4);
+        if (pids.some((p) => !alive(p))) process.exit(4);
         if (Date.now() > deadline) process.exit(answered ? 3 : 1);
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -197,4 +197,9 @@ wait_http() {
       }
     })();
   ' "$@"
+}
+
+# http_body URL: print the body of GET URL (empty when it does not answer).
+http_body() {
+  node -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(3000) }).then((r) => r.text()).then((t) => console.log(t), () => {})' "$1"
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs VeloZ in production mode (`npm start`): build, then the engine, the API and the built PWA.
+# Runs VeloZ in production mode (`npm start`): build, then the engine and the API serving the built PWA.
 set -euo pipefail
 
 usage() {
@@ -15,7 +15,7 @@ Production mode; stops all of it on Ctrl-C or SIGTERM:
   5. the simulated exchange, unless VELOZ_VENUES configures real venues (a demo deployment trades on the
      simulator; a real one sets VELOZ_VENUES)
   6. the engine (scripts/run_engine.sh prod) and the API (scripts/run_gateway.sh prod)
-  7. the built PWA on VELOZ_PWA_PORT (vite preview, proxying /graphql, /api and /metrics to the API)
+  7. the built PWA, served by the API itself (static files, SPA fallback, cache headers, compression)
   8. once /api/health is ok, prints the URLs (and the operator token when start.sh generated it)
 
   --dry-run    print the resolved configuration of every component and exit 0; nothing is built or started
@@ -52,7 +52,6 @@ unset VELOZ_DEV_DIR VELOZ_DEV_WAIT_S
 [[ "$wait_s" =~ ^[0-9]+$ ]] || die "VELOZ_DEV_WAIT_S must be a whole number of seconds (got '$wait_s')"
 export VELOZ_ACCOUNT="${VELOZ_ACCOUNT:-dev}"
 export VELOZ_API_PORT="${VELOZ_API_PORT:-8080}" VELOZ_SIM_PORT="${VELOZ_SIM_PORT:-7070}"
-export VELOZ_PWA_PORT="${VELOZ_PWA_PORT:-5173}"
 with_sim=1
 [ -n "${VELOZ_VENUES:-}" ] && with_sim=0
 
@@ -63,14 +62,12 @@ case "$api_host" in 0.0.0.0 | :: | '[::]') api_host=127.0.0.1 ;; esac
 api_base="http://$api_host:$VELOZ_API_PORT"
 
 if [ "$dry_run" = 1 ]; then
-  [[ "$VELOZ_PWA_PORT" =~ ^[0-9]+$ ]] && [ "$VELOZ_PWA_PORT" -ge 1 ] && [ "$VELOZ_PWA_PORT" -le 65535 ] ||
-    die "VELOZ_PWA_PORT must be a TCP port 1-65535 (got '$VELOZ_PWA_PORT')"
   echo "== API (scripts/run_gateway.sh prod)"
   scripts/run_gateway.sh prod --dry-run || die "invalid API configuration (see above)"
   echo "== engine (scripts/run_engine.sh prod)"
   scripts/run_engine.sh prod --dry-run || die "invalid engine configuration (see above)"
   echo "== PWA and the rest"
-  echo "PWA: http://127.0.0.1:$VELOZ_PWA_PORT (the production build, vite preview proxying to $api_base)"
+  echo "PWA: $api_base/ (the production build in packages/pwa/dist, served by the API)"
   if [ "$with_sim" = 1 ]; then
     echo "Simulated exchange: http://127.0.0.1:$VELOZ_SIM_PORT (VELOZ_VENUES is empty: a demo deployment)"
   else
@@ -86,7 +83,6 @@ redis_pid=""
 sim_pid=""
 engine_pid=""
 api_pid=""
-pwa_pid=""
 waiter_pid=""
 stopping=0
 cleanup() {
@@ -96,9 +92,18 @@ cleanup() {
   trap '' INT TERM
   log "stopping"
   [ -n "$waiter_pid" ] && { kill -TERM "$waiter_pid" 2>/dev/null || true; wait "$waiter_pid" 2>/dev/null || true; }
-  for p in "$pwa_pid" "$api_pid" "$engine_pid" "$sim_pid" "$redis_pid"; do
-    [ -n "$p" ] && stop_tree "$p" 15
+  # The components at once (each waited for, SIGKILL after 15 s), then Redis, which they write to.
+  local stoppers=()
+  for p in "$api_pid" "$engine_pid" "$sim_pid"; do
+    [ -n "$p" ] || continue
+    stop_tree "$p" 15 &
+    stoppers+=($!)
   done
+  [ ${#stoppers[@]} -gt 0 ] && wait "${stoppers[@]}" 2>/dev/null
+  for p in "$api_pid" "$engine_pid" "$sim_pid"; do
+    [ -n "$p" ] && { wait "$p" 2>/dev/null || true; }
+  done
+  [ -n "$redis_pid" ] && stop_tree "$redis_pid" 10
   log "stopped"
   exit "$code"
 }
@@ -106,7 +111,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-ports="VELOZ_API_PORT VELOZ_PWA_PORT"
+ports="VELOZ_API_PORT"
 [ "$with_sim" = 1 ] && ports="$ports VELOZ_SIM_PORT"
 for v in $ports; do check_port_var "$v"; done
 
@@ -137,22 +142,20 @@ if [ "$with_sim" = 1 ]; then
 fi
 scripts/run_engine.sh prod &
 engine_pid=$!
-scripts/run_gateway.sh prod &
+VELOZ_API_STATIC=on VELOZ_API_STATIC_DIR="$root/packages/pwa/dist" scripts/run_gateway.sh prod &
 api_pid=$!
-(cd packages/pwa && VELOZ_API_URL="$api_base" exec "$root/node_modules/.bin/vite" preview \
-  --host 127.0.0.1 --port "$VELOZ_PWA_PORT" --strictPort) &
-pwa_pid=$!
 set +m
 
-wait_healthy "$api_base/api/health" "$wait_s" "$api_pid" &
+# shellcheck disable=SC2086 # $sim_pid is empty with VELOZ_VENUES
+wait_healthy "$api_base/api/health" "$wait_s" $sim_pid "$engine_pid" "$api_pid" &
 waiter_pid=$!
 rc=0
 wait "$waiter_pid" || rc=$?
 waiter_pid=""
 case "$rc" in
   0) ;;
-  3) log "warning: the API answers but /api/health is not ok after ${wait_s}s; see $api_base/api/health" ;;
-  4) die "the API exited during start-up (see the output above)" ;;
+  3) log "warning: the API answers but /api/health is not ok after ${wait_s}s: $(http_body "$api_base/api/health")" ;;
+  4) die "a component exited during start-up (see the output above)" ;;
   *) die "the API did not answer at $api_base/api/health within ${wait_s}s" ;;
 esac
 
@@ -161,14 +164,14 @@ cat <<BANNER
 VeloZ is running in production mode (Ctrl-C stops everything)
 API Base: $api_base
 GraphQL: $api_base/graphql
-PWA: http://127.0.0.1:$VELOZ_PWA_PORT
+PWA: $api_base/
 BANNER
 if [ -n "$generated_token" ]; then echo "Operator token: $generated_token"; fi
 echo
 
 # Any component exiting stops the whole system (a supervisor restarts it as one unit).
 rc=0
-wait -n $sim_pid $engine_pid $api_pid $pwa_pid || rc=$?
+wait -n $sim_pid $engine_pid $api_pid || rc=$?
 log "a component exited (status $rc); stopping the rest"
 [ "$rc" = 0 ] && rc=1
 exit "$rc"

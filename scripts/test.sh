@@ -11,7 +11,7 @@ Runs the whole VeloZ test suite, as CI does:
      and chromium via apt-get when absent
   2. uses REDIS_URL (default redis://127.0.0.1:6379) when a Redis answers there, otherwise starts a
      throwaway redis-server on a free port and stops it at the end
-  3. turbo run typecheck lint test, then the end-to-end tests (test:e2e: real processes, Debian Chromium)
+  3. turbo run build, turbo run typecheck lint test, then the end-to-end tests (test:e2e: real processes, Debian Chromium)
 Environment: REDIS_URL (optional), TURBO_CONCURRENCY (default 2).
 USAGE
 }
@@ -54,6 +54,10 @@ else
 fi
 
 runlog="$(mktemp)"
+# Build first (the PWA bundle): tests that start the production stack then find it in place, and a
+# nested `turbo run build` is a cache hit instead of vite emptying dist under a running test.
+log "turbo run build"
+npx turbo run build --output-logs=errors-only
 log "turbo run typecheck lint test"
 npx turbo run typecheck lint test --concurrency="${TURBO_CONCURRENCY:-2}" --output-logs=new-only --log-order=grouped \
   | tee -a "$runlog"

@@ -13,6 +13,7 @@ import { WebSocketServer } from 'ws';
 import { createAuthenticator, createDevToken, type Principal } from './auth';
 import type { ApiConfig } from './config';
 import type { ApiContext, ApiServices } from './context';
+import { sendCompressedJson } from './http/compress';
 import { BodyTooLargeError, readBody, sendGraphQLError, sendJson } from './http/respond';
 import { handleRest } from './http/rest';
 import { createStaticSite } from './http/static';
@@ -140,6 +141,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     const response = await yoga.fetch(request, { principal });
     const outHeaders: Record<string, string> = {};
     response.headers.forEach((v, k) => (outHeaders[k] = v));
+    // JSON results of 1 KiB or more go out gzip/brotli when accepted; streams are copied below.
+    if (await sendCompressedJson(req, res, response, outHeaders)) return;
     res.writeHead(response.status, outHeaders);
     if (!response.body || method === 'HEAD') {
       res.end();

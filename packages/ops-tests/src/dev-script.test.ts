@@ -86,7 +86,11 @@ describe('scripts/dev.sh', () => {
         return /^Operator token: (\S+)$/m.exec(run.stdout())?.[1];
       },
       200_000,
-    );
+    ).catch((err: unknown) => {
+      throw new Error(
+        `${String(err)}\n--- stderr ---\n${run.stderr().slice(-3000)}\n--- stdout ---\n${run.stdout().slice(-2000)}`,
+      );
+    });
     const apiBase = `http://127.0.0.1:${apiPort}`;
     expect(run.stdout()).toContain(`API Base: ${apiBase}\n`);
     expect(run.stdout()).toContain(`GraphQL: ${apiBase}/graphql\n`);

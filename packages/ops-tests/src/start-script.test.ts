@@ -31,7 +31,9 @@ describe('scripts/start.sh --dry-run', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('API Base: http://127.0.0.1:8080\n');
     expect(r.out).toContain('"durability": "ack"');
-    expect(r.out).toContain('PWA: http://127.0.0.1:5173');
+    expect(r.out).toContain(
+      'PWA: http://127.0.0.1:8080/ (the production build in packages/pwa/dist, served by the API)',
+    );
     expect(r.out).toContain('Operator token: generated at start');
     expect(r.err).toContain('dry run: nothing built or started');
     expect(r.out).not.toContain('VeloZ is running');
@@ -56,9 +58,6 @@ describe('scripts/start.sh --dry-run', () => {
     const port = runScript(START, ['--dry-run'], cleanEnv({ VELOZ_API_PORT: '99999' }));
     expect(port.code).not.toBe(0);
     expect(port.err).toContain('VELOZ_API_PORT');
-    const pwa = runScript(START, ['--dry-run'], cleanEnv({ VELOZ_PWA_PORT: 'x' }));
-    expect(pwa.code).not.toBe(0);
-    expect(pwa.err).toContain('VELOZ_PWA_PORT');
     const engine = runScript(START, ['--dry-run'], cleanEnv({ VELOZ_WAL_DURABILITY: 'maybe' }));
     expect(engine.code).not.toBe(0);
     expect(engine.err).toContain('VELOZ_WAL_DURABILITY');
@@ -69,19 +68,13 @@ describe('scripts/start.sh', () => {
   it('builds, serves the built PWA beside the API, and SIGTERM stops every process and frees every port', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'veloz-start-'));
     tempDirs.push(dir);
-    const [apiPort, simPort, pwaPort, deadRedisPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
+    const [apiPort, simPort, deadRedisPort] = [await freePort(), await freePort(), await freePort()];
     running = startScript(
       START,
       [],
       cleanEnv({
         VELOZ_API_PORT: String(apiPort),
         VELOZ_SIM_PORT: String(simPort),
-        VELOZ_PWA_PORT: String(pwaPort),
         REDIS_URL: `redis://127.0.0.1:${deadRedisPort}`,
         VELOZ_DEV_DIR: dir,
         VELOZ_ACCOUNT: `opsstart${Date.now().toString(36)}`,
@@ -100,7 +93,11 @@ describe('scripts/start.sh', () => {
         return /^Operator token: (\S+)$/m.exec(run.stdout())?.[1];
       },
       200_000,
-    );
+    ).catch((err: unknown) => {
+      throw new Error(
+        `${String(err)}\n--- stderr ---\n${run.stderr().slice(-3000)}\n--- stdout ---\n${run.stdout().slice(-2000)}`,
+      );
+    });
     const apiBase = `http://127.0.0.1:${apiPort}`;
     expect(run.stdout()).toContain(`API Base: ${apiBase}\n`);
     const redisPort = Number(/redis-server \(AOF\) under .* on port (\d+)/.exec(run.stderr())?.[1]);
@@ -116,13 +113,12 @@ describe('scripts/start.sh', () => {
     // Production: GraphiQL off, so a GET of /graphql without a token is refused.
     expect((await fetch(`${apiBase}/graphql?query=%7B__typename%7D`)).status).toBe(401);
 
-    // The production build (service worker included) with the API proxied under the same origin.
-    const page = await fetch(`http://127.0.0.1:${pwaPort}/`);
+    // The production build (service worker included), served by the API on the same origin as /graphql.
+    expect(run.stdout()).toContain(`PWA: ${apiBase}/\n`);
+    const page = await fetch(`${apiBase}/orders`); // an SPA route falls back to index.html
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="app"');
-    expect((await fetch(`http://127.0.0.1:${pwaPort}/sw.js`)).status).toBe(200);
-    const proxied = await fetch(`http://127.0.0.1:${pwaPort}/api/health`);
-    expect(proxied.status).toBe(200);
+    expect((await fetch(`${apiBase}/sw.js`)).status).toBe(200);
 
     expect(sessionPids(run.sid).length).toBeGreaterThanOrEqual(5);
     process.kill(-run.sid, 'SIGTERM');
@@ -134,6 +130,6 @@ describe('scripts/start.sh', () => {
     ]);
     expect(code).toBe(143);
     expect(sessionPids(run.sid)).toEqual([]);
-    for (const port of [apiPort, simPort, pwaPort, redisPort]) expect(await canListen(port)).toBe(true);
+    for (const port of [apiPort, simPort, redisPort]) expect(await canListen(port)).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-// The API serving a built PWA over real HTTP (createApiServer listening on a free port, Redis for the
+// The API serving a built PWA (and compressing JSON results) over real HTTP (createApiServer listening on a free port, Redis for the
 // projection), from a temp directory of fixture files. Raw node:http requests so that paths are sent
 // as written (fetch would normalise `..`) and encodings are not decoded behind the test's back.
 import { randomBytes } from 'node:crypto';
@@ -239,6 +239,30 @@ describe('API serving the built PWA (real HTTP)', () => {
     }
     // Still serving afterwards.
     expect((await raw('/healthz')).status).toBe(200);
+  });
+
+  it('compresses JSON GraphQL results of 1 KiB or more when accepted, not small ones', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const big = `/graphql?query=${encodeURIComponent('{ __schema { types { name description } } }')}`;
+    const plain = await raw(big, 'GET', auth);
+    expect(plain.status).toBe(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body.length).toBeGreaterThan(1024);
+    const expected = JSON.parse(plain.body.toString()) as unknown;
+    const gz = await raw(big, 'GET', { ...auth, 'accept-encoding': 'gzip' });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.headers.vary).toContain('Accept-Encoding');
+    expect(Number(gz.headers['content-length'])).toBe(gz.body.length);
+    expect(JSON.parse(gunzipSync(gz.body).toString())).toEqual(expected);
+    const br = await raw(big, 'GET', { ...auth, 'accept-encoding': 'gzip, deflate, br, zstd' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(JSON.parse(brotliDecompressSync(br.body).toString())).toEqual(expected);
+    const small = await raw(`/graphql?query=${encodeURIComponent('{ __typename }')}`, 'GET', {
+      ...auth,
+      'accept-encoding': 'gzip, br',
+    });
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(JSON.parse(small.body.toString())).toEqual({ data: { __typename: 'Query' } });
   });
 
   it('allows only GET and HEAD on the site', async () => {

@@ -15,7 +15,7 @@ describe('engine snapshots', () => {
     await waitFor(() => first.engine.orders().every((o) => o.status === 'NEW'), 'orders accepted');
     // Snapshots are saved in the background: poll the storage with a deadline.
     let snaps = await storage.snapshots.list();
-    for (const deadline = Date.now() + 3_000; snaps.length < 2 && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 3_000; snaps.length < 2 && Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 5));
       snaps = await storage.snapshots.list();
     }

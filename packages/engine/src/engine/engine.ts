@@ -107,6 +107,8 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Engine {
     if (s === 'FENCED' || s === 'STOPPING' || s === 'STOPPED') return;
     logger.error({ reason }, 'engine fenced: another writer holds the lease; refusing all work');
     journal?.close(new FencedError(reason));
+    // A fenced engine's book is no longer the account's: it takes no more snapshots.
+    void snapshotter?.stop();
     setState('FENCED');
   };
 

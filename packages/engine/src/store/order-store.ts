@@ -131,7 +131,8 @@ export function reduceOrder(order: Order | undefined, event: OrderEvent, seq = 0
       // Notional from the fills themselves (exact), divided once: re-deriving it from the rounded
       // average would drift by 1e-18 per fill.
       let notional = mul(fill.price, fill.quantity);
-      for (let i = 0; i < fills.length; i++) notional = add(notional, mul(fills[i]!.price, fills[i]!.quantity));
+      for (let i = 0; i < fills.length; i++)
+        notional = add(notional, mul(fills[i]!.price, fills[i]!.quantity));
       const nextFills = fills.slice();
       nextFills.push(fill);
       if (event.venueOrderId && !venueOrderId) venueOrderId = event.venueOrderId;
@@ -158,7 +159,12 @@ export function reduceOrder(order: Order | undefined, event: OrderEvent, seq = 0
     default:
       break;
   }
-  const status: OrderStatus = transition(order.status, triggerOf(order, event), isPositive(order.filledQuantity), id);
+  const status: OrderStatus = transition(
+    order.status,
+    triggerOf(order, event),
+    isPositive(order.filledQuantity),
+    id,
+  );
   return nextOrder(
     order,
     status,
@@ -201,8 +207,12 @@ export class OrderStore {
     const after = reduceOrder(before, event, seq);
     if (after !== before) {
       this.byId.set(after.clientOrderId, after);
-      this.openCount +=
-        (OPEN_STATUSES.has(after.status) ? 1 : 0) - (before && OPEN_STATUSES.has(before.status) ? 1 : 0);
+      if (before === undefined) {
+        if (OPEN_STATUSES.has(after.status)) this.openCount++;
+      } else if (before.status !== after.status) {
+        this.openCount +=
+          (OPEN_STATUSES.has(after.status) ? 1 : 0) - (OPEN_STATUSES.has(before.status) ? 1 : 0);
+      }
     }
     if (seq > this.seq) this.seq = seq;
     return after;

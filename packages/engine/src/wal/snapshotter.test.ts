@@ -69,4 +69,23 @@ describe('createSnapshotter', () => {
     await snapshotter.stop();
     await snapshotter.stop();
   });
+
+  it('starts counting from fromSeq and ignores notify after stop', async () => {
+    const storage = createMemoryStorage();
+    const lease = await storage.wal.acquireLease('t');
+    const store = new OrderStore();
+    const snapshotter = createSnapshotter({ storage, store, everyEntries: 5, everyMs: 0, fromSeq: 3 });
+    for (let i = 1; i <= 7; i++) {
+      const event = submitted(`f${i}`, i);
+      const [seq] = await storage.wal.append(lease, [orderEventEntry(event)]);
+      store.apply(event, seq);
+      snapshotter.notify(seq!);
+    }
+    // 7 - 3 < 5: nothing due yet.
+    expect(snapshotter.stats.taken).toBe(0);
+    await snapshotter.stop();
+    snapshotter.notify(100);
+    expect(await storage.snapshots.list()).toEqual([]);
+    expect(snapshotter.stats.taken).toBe(0);
+  });
 });

@@ -32,12 +32,12 @@ export interface SnapshotterStats {
 }
 
 export interface Snapshotter {
-  /** Tell the snapshotter the store reached `seq`; may start a background snapshot. Never throws. */
+  /** Tell the snapshotter the store reached `seq`; may start a background snapshot (not after stop). Never throws. */
   notify(seq: number): void;
   /** Take a snapshot now (waits for one in progress first). Undefined when nothing new since the last. */
   snapshotNow(): Promise<SnapshotInfo | undefined>;
   start(): void;
-  /** Stop the timer and wait for a snapshot in progress. Idempotent. */
+  /** Stop the timer and `notify` for good, and wait for a snapshot in progress. Idempotent. */
   stop(): Promise<void>;
   readonly stats: SnapshotterStats;
 }
@@ -61,6 +61,7 @@ export function createSnapshotter(options: SnapshotterOptions): Snapshotter {
   };
   let running: Promise<SnapshotInfo | undefined> | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
 
   const take = async (): Promise<SnapshotInfo | undefined> => {
     const store = getStore();
@@ -97,20 +98,21 @@ export function createSnapshotter(options: SnapshotterOptions): Snapshotter {
   return {
     stats,
     notify(seq: number) {
-      if (everyEntries > 0 && seq - stats.lastSeq >= everyEntries && !running) void run();
+      if (!stopped && everyEntries > 0 && seq - stats.lastSeq >= everyEntries && !running) void run();
     },
     async snapshotNow() {
       if (running) await running;
       return run();
     },
     start() {
-      if (timer || everyMs <= 0) return;
+      if (timer || stopped || everyMs <= 0) return;
       timer = setInterval(() => {
         if (!running && getStore().lastSeq > stats.lastSeq) void run();
       }, everyMs);
       timer.unref();
     },
     async stop() {
+      stopped = true;
       if (timer) clearInterval(timer);
       timer = undefined;
       if (running) await running;
