@@ -23,7 +23,9 @@ interface BenchPart {
 }
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
-  console.log('Usage: node --import tsx scripts/bench-report.ts\nMerges bench/results/parts/*.json into bench/results/latest.{json,md}.');
+  console.log(
+    'Usage: node --import tsx scripts/bench-report.ts\nMerges bench/results/parts/*.json into bench/results/latest.{json,md}.',
+  );
   process.exit(0);
 }
 
@@ -43,7 +45,12 @@ const parts: BenchPart[] = readdirSync(partsDir)
 const fmt = (n: number): string =>
   Math.abs(n) >= 1000 ? Math.round(n).toLocaleString('en-US') : Number(n.toPrecision(3)).toString();
 
-const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version, memGiB: Math.round(os.totalmem() / 2 ** 30) };
+const machine = {
+  cpus: os.cpus().length,
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  node: process.version,
+  memGiB: Math.round(os.totalmem() / 2 ** 30),
+};
 const report = { generatedAt: new Date().toISOString(), machine, parts };
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(path.join(resultsDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
@@ -63,7 +70,9 @@ for (const part of parts) {
     if (!r.pass) failed++;
     const ref = r.reference ? `${fmt(r.reference.value)} ${r.reference.unit} (${r.reference.name})` : '—';
     const ratio = r.ratio == null ? '—' : r.ratio.toFixed(2);
-    lines.push(`| ${part.package} | ${r.name} | ${fmt(r.value)} ${r.unit} | ${ref} | ${ratio} | ${r.goal} | ${r.pass ? 'yes' : '**no**'} |`);
+    lines.push(
+      `| ${part.package} | ${r.name} | ${fmt(r.value)} ${r.unit} | ${ref} | ${ratio} | ${r.goal} | ${r.pass ? 'yes' : '**no**'} |`,
+    );
   }
 }
 writeFileSync(path.join(resultsDir, 'latest.md'), lines.join('\n') + '\n');

@@ -23,6 +23,13 @@ describe('scripts/run_gateway.sh', () => {
     expect(r.out).not.toContain('operator token: veloz_dev_');
   });
 
+  it('--dry-run with VELOZ_API_PORT=9090 prints that port (and returns: nothing was started)', () => {
+    const r = run(['dev', '--dry-run'], { VELOZ_API_PORT: '9090' });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('API Base: http://127.0.0.1:9090');
+    expect(r.out).not.toContain('API Base: http://127.0.0.1:8080');
+  });
+
   it('--dry-run follows VELOZ_API_HOST and VELOZ_API_PORT', () => {
     const r = run(['prod', '--dry-run'], { VELOZ_API_PORT: '9191', VELOZ_API_HOST: '0.0.0.0' });
     expect(r.code).toBe(0);

@@ -84,7 +84,13 @@ export interface EngineHeartbeat {
   venues: Record<string, ConnectionStatus>;
   wal: { lastSeq: number };
   recovery:
-    | { durationMs: number; entriesApplied: number; entriesSkipped: number; snapshotSeq: number | null; lastSeq: number }
+    | {
+        durationMs: number;
+        entriesApplied: number;
+        entriesSkipped: number;
+        snapshotSeq: number | null;
+        lastSeq: number;
+      }
     | undefined;
   openOrders: number;
 }
