@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { ApiMetrics } from '@veloz/metrics';
 import type { Logger } from 'pino';
 import type { Principal } from './auth';
 import type { ApiConfig } from './config';
@@ -21,6 +22,8 @@ export interface ApiServices {
   logger: Logger;
   /** Epoch ms when this process started. */
   startedAt: number;
+  /** This replica's Prometheus registry (`@veloz/metrics`); created on first `/metrics` when absent. */
+  metrics?: ApiMetrics;
 }
 
 /** The GraphQL context: who is calling (set by the HTTP or WebSocket authentication) and the services. */

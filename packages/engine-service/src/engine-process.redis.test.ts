@@ -2,6 +2,7 @@ import { HEARTBEAT_TTL_MS, keys, type EngineHeartbeat } from '@veloz/engine';
 import { spawnSimExchange, type SpawnedSimExchange } from '@veloz/venue-sim';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseExposition, sampleValue } from '@veloz/metrics';
 import type { KpiSample } from './kpi';
 import {
   cleanupAccount,
@@ -167,8 +168,11 @@ describe('engine process', () => {
     expect(last.wal.lastSeq).toBe((await projection(redis, account)).lastSeq);
     expect(last.commands.processed).toBeGreaterThanOrEqual(5);
     expect(last.ackLatencyMs.samples).toBe(2);
-    const metrics = await redis.get(keys.metrics(account));
-    expect(metrics).toContain(`veloz_reconnect_count_total{account="${account}",venue="sim"} 0`);
+    // The engine's @veloz/metrics registry: parseable, with the reconnect counter and order counters.
+    const metrics = parseExposition((await redis.get(keys.metrics(account))) ?? '');
+    expect(sampleValue(metrics, 'veloz_reconnect_count_total', { venue: 'sim' })).toBe(0);
+    expect(sampleValue(metrics, 'veloz_engine_up')).toBe(1);
+    expect(await redis.pttl(keys.metrics(account))).toBeGreaterThan(5_000);
 
     // Graceful stop: exit 0, heartbeat deleted at once, lease released.
     expect(await engine.kill('SIGTERM')).toBe(0);

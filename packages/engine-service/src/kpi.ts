@@ -133,11 +133,21 @@ export function renderMetrics(s: KpiSample): string {
   return `${out.join('\n')}\n`;
 }
 
+/** Lifetime of the metrics text in Redis (ms): gone soon after the engine stops publishing. */
+export const METRICS_TTL_MS = 15_000;
+
 export interface KpiPublisherOptions {
   redis: Redis;
   account: string;
   sample: () => KpiSample;
   logger: Logger;
+  /**
+   * The engine's Prometheus text (`@veloz/metrics` registry) stored with each sample; default: the
+   * text rendered from the sample itself.
+   */
+  metricsText?: (sample: KpiSample) => Promise<string> | string;
+  /** Called before each sample (e.g. to refresh the command queue depth gauge). */
+  beforeSample?: () => Promise<void>;
   /** Default 1000 ms. */
   intervalMs?: number;
 }
@@ -160,12 +170,14 @@ export function createKpiPublisher(opts: KpiPublisherOptions): KpiPublisher {
   let errors = 0;
 
   const publish = async () => {
-    const sample = opts.sample();
     try {
+      await opts.beforeSample?.();
+      const sample = opts.sample();
+      const text = opts.metricsText ? await opts.metricsText(sample) : renderMetrics(sample);
       await opts.redis
         .multi()
         .xadd(stream, 'MAXLEN', '~', KPI_MAXLEN, '*', 'kpi', JSON.stringify(sample))
-        .set(metricsKey, renderMetrics(sample), 'PX', Math.max(HEARTBEAT_TTL_MS, intervalMs * 5))
+        .set(metricsKey, text, 'PX', Math.max(METRICS_TTL_MS, HEARTBEAT_TTL_MS, intervalMs * 5))
         .exec();
     } catch (err) {
       errors++;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
+  keys,
   createEngine,
   createPluginHost,
   isVenuePlugin,
@@ -10,6 +11,7 @@ import {
   type EngineState,
   type VenuePlugin,
 } from '@veloz/engine';
+import { createEngineMetrics, type EngineMetrics } from '@veloz/metrics';
 import { createReconciliation, type Reconciliation } from '@veloz/reconciliation';
 import { createRedisStorage } from '@veloz/storage-redis';
 import { Redis } from 'ioredis';
@@ -91,6 +93,7 @@ export function createEngineService(
   let consumer: CommandConsumer | undefined;
   let heartbeat: HeartbeatPublisher | undefined;
   let kpis: KpiPublisher | undefined;
+  let metrics: EngineMetrics | undefined;
   let stateSub: Subscription | undefined;
   let starting: Promise<EngineServiceReady> | undefined;
   let stopping: Promise<void> | undefined;
@@ -104,6 +107,8 @@ export function createEngineService(
     });
     // Built directly, not through host.load: the plugin host's shape check reads `wal`, which
     // storage-redis only exposes once started.
+    metrics ??= createEngineMetrics();
+    // Instrumented before createEngine: WAL append latency/bytes/failures and replay figures.
     const storage = createRedisStorage({
       redisUrl: config.redisUrl,
       account: config.account,
@@ -124,7 +129,11 @@ export function createEngineService(
         venues.push(p);
       }
     }
-    return { storage: observeLease(storage, (l) => (lease = l)), venues };
+    // The lease observer (a Proxy) goes inside: the metrics wrapper redefines `append` on its own object.
+    return {
+      storage: metrics.instrumentStorage(observeLease(storage, (l) => (lease = l))),
+      venues,
+    };
   };
 
   const onState = (s: EngineState) => {
@@ -150,6 +159,8 @@ export function createEngineService(
       { storage, venues, clock, logger, risk: config.risk },
     );
     engine = e;
+    const m = metrics!;
+    m.attach(e);
     redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
     blocking = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null });
     for (const [name, client] of [
@@ -193,6 +204,7 @@ export function createEngineService(
           logger,
         },
       );
+      m.trackReconciliation(recon.reports$);
       await recon.start();
     }
     if (e.state() !== 'READY')
@@ -222,8 +234,11 @@ export function createEngineService(
         }),
     });
     const c = consumer;
+    const r2 = redis;
     kpis = createKpiPublisher({
       redis,
+      beforeSample: async () => m.setCommandQueueDepth(await r2.xlen(keys.commands(config.account))),
+      metricsText: () => m.metrics(),
       account: config.account,
       logger: log,
       sample: () => buildKpiSample(e.status(), e.stats(), c.counters(), clock.now()),
@@ -280,6 +295,7 @@ export function createEngineService(
         await step('kpis', () => kpis?.stop());
         await step('reconciliation', () => recon?.stop());
         await step('engine', () => engine?.stop());
+        await step('metrics', () => metrics?.stop());
         stateSub?.unsubscribe();
         await step('heartbeat', () => heartbeat?.stop(true));
         await step('redis', () => (redis?.status === 'ready' ? redis.quit() : redis?.disconnect()));

@@ -1,19 +1,34 @@
 import { keys } from '@veloz/engine';
+import { createApiMetrics, mergeExpositions, type ApiMetrics } from '@veloz/metrics';
 import type { ApiServices } from '../context';
+
+const registries = new WeakMap<ApiServices, ApiMetrics>();
+
+/** The replica's `@veloz/metrics` registry: `services.metrics`, else one created per services object. */
+export function apiMetricsOf(services: ApiServices): ApiMetrics {
+  if (services.metrics) return services.metrics;
+  let m = registries.get(services);
+  if (!m) registries.set(services, (m = createApiMetrics()));
+  return m;
+}
 
 const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
 /**
- * `GET /metrics` in Prometheus text format: the engine's own families (published by the engine into
- * `veloz:{account}:metrics` with each KPI sample; absent while it is down) followed by this replica's
- * `veloz_api_*` families. Public, like the health endpoints: counts and states only.
+ * `GET /metrics` in Prometheus text format: the `@veloz/metrics` exposition (this replica's registry
+ * merged with the engine's families, published by the engine into `veloz:{account}:metrics` with each
+ * KPI sample; `veloz_engine_up 0` while its heartbeat is missing) plus this replica's projection
+ * figures (`veloz_api_*`). Public, like the health endpoints: counts and states only.
  */
 export async function renderMetrics(services: ApiServices): Promise<string> {
   const { account } = services.config;
   const a = `account="${esc(account)}"`;
-  let engineText = '';
+  let engineText: string | undefined;
+  let heartbeat = false;
   try {
-    engineText = (await services.redis.get(keys.metrics(account))) ?? '';
+    const [text, hb] = await services.redis.mget(keys.metrics(account), keys.heartbeat(account));
+    engineText = text ?? undefined;
+    heartbeat = hb !== null;
   } catch {
     // Redis down: only this replica's figures.
   }
@@ -70,6 +85,6 @@ export async function renderMetrics(services: ApiServices): Promise<string> {
   family('veloz_api_projection_open_orders', 'gauge', 'Open orders in the projection.', p.openOrders);
   if (p.replayMs !== undefined)
     family('veloz_api_replay_duration_seconds', 'gauge', 'Time the start-up replay took.', p.replayMs / 1000);
-  const body = engineText.trim();
-  return `${body ? `${body}\n` : ''}${lines.join('\n')}\n`;
+  const base = await apiMetricsOf(services).exposition({ text: engineText, heartbeat });
+  return mergeExpositions([base, `${lines.join('\n')}\n`]);
 }

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ApiServices } from '../context';
 import { computeHealth } from '../services/health';
-import { renderMetrics } from './metrics';
+import { apiMetricsOf, renderMetrics } from './metrics';
 import { sendJson } from './respond';
 
 /**
@@ -16,6 +16,9 @@ export function handleRest(
 ): boolean {
   if (path !== '/healthz' && path !== '/readyz' && path !== '/api/health' && path !== '/metrics')
     return false;
+  // The path is one of four fixed routes: a bounded label.
+  const done = apiMetricsOf(services).startHttpTimer(method, path);
+  res.once('finish', () => done(res.statusCode));
   if (method !== 'GET' && method !== 'HEAD') {
     sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
     return true;
