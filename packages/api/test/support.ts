@@ -18,30 +18,9 @@ const ENGINE_DIR = fileURLToPath(new URL('..', import.meta.resolve('@veloz/engin
 export const uniqueAccount = (tag: string) => `api-${tag}-${randomUUID().slice(0, 8)}`;
 export const newToken = () => randomBytes(18).toString('base64url');
 
-/** Poll `check` until it returns something other than undefined/false, or throw after `timeoutMs`. */
-export async function pollUntil<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  timeoutMs = 10_000,
-  intervalMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+import { deleteAccountKeys as cleanupAccount, pollUntil } from '@veloz/engine/testing';
 
-export async function cleanupAccount(redis: Redis, account: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `veloz:{${account}}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) await redis.del(...found);
-  } while (cursor !== '0');
-}
+export { cleanupAccount, pollUntil };
 
 /** A child process that printed a JSON line marking it ready. */
 export interface Child {

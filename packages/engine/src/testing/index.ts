@@ -2,3 +2,4 @@ export * from './memory-storage';
 export * from './test-venue';
 export * from './venue-conformance';
 export * from './storage-conformance';
+export * from './poll';
