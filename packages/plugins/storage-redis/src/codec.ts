@@ -57,18 +57,26 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]{0,255}$/;
 const validTypes = new Set<string>();
 
 /**
- * Records of one append batch, encoded back to back into one growing buffer, each behind a 4-byte
- * little-endian length. `records()` gives views into it, one APPEND script argument each (Redis then
- * XADDs each argument as it arrived; splitting one blob inside Lua cost more server time than the
- * client saves); `frame()` is the length-prefixed whole.
+ * Records of one append batch, encoded back to back into one growing buffer, each already framed as a
+ * RESP bulk string (`$<len>\r\n<record>\r\n`), so the whole APPEND command goes to the socket as one
+ * buffer: `wire(header)` puts the command header into the headroom in front of the first record (no
+ * copy of the records, none of the client library's per-argument encoding). `records()` gives views of
+ * the records themselves, one APPEND script argument each (Redis then XADDs each argument as it
+ * arrived; splitting one blob inside Lua cost more server time than the client saves).
  */
 export class RecordBatch {
   private buf: Buffer;
-  private end = 0;
+  private end: number;
   private starts: number[] = [];
+  private sizes: number[] = [];
 
-  constructor(initialBytes = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
+  /** `headroom`: bytes kept free in front of the first record for `wire`'s command header. */
+  constructor(
+    initialBytes = 64 * 1024,
+    private readonly headroom = 0,
+  ) {
+    this.buf = Buffer.allocUnsafe(headroom + initialBytes);
+    this.end = headroom;
   }
 
   get count(): number {
@@ -86,14 +94,19 @@ export class RecordBatch {
     const packed = packr.pack(canonicalize(payload));
     const typeLen = type.length;
     const size = HEADER + typeLen + packed.length;
-    if (this.end + 4 + size > this.buf.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.end + 4 + size));
+    // `$` + up to 10 digits + CRLF, the record, CRLF.
+    const need = 13 + size + 2;
+    if (this.end + need > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.end + need));
       this.buf.copy(grown, 0, 0, this.end);
       this.buf = grown;
     }
     const buf = this.buf;
-    const at = this.end + 4;
-    buf.writeUInt32LE(size, this.end);
+    let at = this.end;
+    buf[at++] = 0x24; // $
+    at += buf.write(String(size), at, 'latin1');
+    buf[at++] = 0x0d;
+    buf[at++] = 0x0a;
     buf[at] = RECORD_FORMAT;
     buf.writeDoubleLE(seq, at + 5);
     buf.writeUInt32LE(epoch, at + 13);
@@ -103,8 +116,11 @@ export class RecordBatch {
     buf.write(type, at + HEADER, 'latin1');
     packed.copy(buf, at + HEADER + typeLen);
     buf.writeUInt32LE(crc32(buf.subarray(at + 5, at + size)), at + 1);
-    this.starts.push(this.end);
-    this.end = at + size;
+    buf[at + size] = 0x0d;
+    buf[at + size + 1] = 0x0a;
+    this.starts.push(at);
+    this.sizes.push(size);
+    this.end = at + size + 2;
   }
 
   /** A point to roll back to (before a caller whose entries fail to encode). */
@@ -115,16 +131,25 @@ export class RecordBatch {
   rollback(mark: { end: number; count: number }): void {
     this.end = mark.end;
     this.starts.length = mark.count;
+    this.sizes.length = mark.count;
   }
 
-  /** The framed batch (length-prefixed records), for the APPEND script. */
-  frame(): Buffer {
-    return this.buf.subarray(0, this.end);
+  /**
+   * The whole command: `header` (RESP of the command and its arguments before the records) followed
+   * by the framed records. Written into the headroom when it fits, else copied once.
+   */
+  wire(header: string): Buffer {
+    const len = Buffer.byteLength(header, 'utf8');
+    const records = this.buf.subarray(this.headroom, this.end);
+    if (len > this.headroom) return Buffer.concat([Buffer.from(header, 'utf8'), records]);
+    const from = this.headroom - len;
+    this.buf.write(header, from, 'utf8');
+    return this.buf.subarray(from, this.end);
   }
 
   /** The records themselves (views into the batch buffer). */
   records(): Buffer[] {
-    return this.starts.map((s) => this.buf.subarray(s + 4, s + 4 + this.buf.readUInt32LE(s)));
+    return this.starts.map((s, i) => this.buf.subarray(s, s + this.sizes[i]!));
   }
 }
 

@@ -26,6 +26,17 @@ const NESTED_ORDER = [
 const rankOf = (order: string[]) => new Map(order.map((k, i) => [k, i]));
 const EVENT_RANK = rankOf(EVENT_ORDER);
 const NESTED_RANK = rankOf(NESTED_ORDER);
+/**
+ * The same ranks on null-prototype objects, for the per-entry `isCanonical` check: a keyed load with
+ * the (internalized) for-in key is about 3x cheaper than `Map.get` there (0.24 vs 0.79 µs per event).
+ */
+const rankTable = (order: string[]): Record<string, number | undefined> => {
+  const t = Object.create(null) as Record<string, number | undefined>;
+  order.forEach((k, i) => (t[k] = i));
+  return t;
+};
+const EVENT_RANK_TABLE = rankTable(EVENT_ORDER);
+const NESTED_RANK_TABLE = rankTable(NESTED_ORDER);
 const UNKNOWN = 1e9;
 
 const sortKeys = (keys: string[], rank: Map<string, number>): string[] =>
@@ -81,10 +92,10 @@ function isCanonical(value: unknown, depth: number): boolean {
     return true;
   }
   if (Object.getPrototypeOf(value) !== Object.prototype) return true;
-  const rank = depth === 0 ? EVENT_RANK : NESTED_RANK;
+  const rank = depth === 0 ? EVENT_RANK_TABLE : NESTED_RANK_TABLE;
   let last = -1;
   for (const k in value) {
-    const r = rank.get(k) ?? UNKNOWN;
+    const r = rank[k] ?? UNKNOWN;
     if (r < last) return false;
     last = r;
     const v = (value as Record<string, unknown>)[k];
@@ -97,21 +108,31 @@ function rebuild(value: unknown, depth: number): unknown {
   if (depth > MAX_DEPTH) return value;
   if (Array.isArray(value)) return value.map((v) => (isCanonical(v, depth + 1) ? v : rebuild(v, depth + 1)));
   if (!isPlain(value)) return value;
-  const [order, rank] = depth === 0 ? [EVENT_ORDER, EVENT_RANK] : [NESTED_ORDER, NESTED_RANK];
+  // Runs for every event whose producer wrote its keys in another order (ORDER_ACCEPTED with `source`
+  // last, …): no closures or tuples here, they were a third of its cost.
+  const order = depth === 0 ? EVENT_ORDER : NESTED_ORDER;
+  const rank = depth === 0 ? EVENT_RANK_TABLE : NESTED_RANK_TABLE;
   const out: Record<string, unknown> = {};
-  const put = (k: string, v: unknown) => {
-    if (v === undefined) return;
-    out[k] = typeof v === 'object' && v !== null && !isCanonical(v, depth + 1) ? rebuild(v, depth + 1) : v;
-  };
   let known = 0;
   // Known keys in rank order (a walk over the short key list, no sort), then the others as they come.
-  for (const k of order) {
+  for (let i = 0; i < order.length; i++) {
+    const k = order[i]!;
     if (!Object.hasOwn(value, k)) continue;
     known++;
-    put(k, value[k]);
+    const v = value[k];
+    if (v !== undefined) out[k] = canonicalChild(v, depth);
   }
   let total = 0;
   for (const _ in value) total++;
-  if (total > known) for (const k in value) if (!rank.has(k)) put(k, value[k]);
+  if (total > known) {
+    for (const k in value) {
+      if (rank[k] !== undefined) continue;
+      const v = value[k];
+      if (v !== undefined) out[k] = canonicalChild(v, depth);
+    }
+  }
   return out;
 }
+
+const canonicalChild = (v: unknown, depth: number): unknown =>
+  typeof v === 'object' && v !== null && !isCanonical(v, depth + 1) ? rebuild(v, depth + 1) : v;

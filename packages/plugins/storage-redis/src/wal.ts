@@ -6,12 +6,39 @@ import {
   type WalReadItem,
   type WalStorage,
 } from '@veloz/engine';
+import { createHash } from 'node:crypto';
+import { Command } from 'ioredis';
 import { decodeStreamEntry, RecordBatch } from './codec';
 import type { ResolvedRedisStorageConfig } from './config';
 import { DurabilityError } from './errors';
 import type { AccountKeys } from './keys';
 import { acquireLease, type RedisLease } from './lease';
 import type { WalRedis } from './redis-client';
+import { APPEND } from './scripts';
+
+const APPEND_SHA = createHash('sha1').update(APPEND).digest('hex');
+/** Bytes kept in front of a batch's records for the EVALSHA header (keys, token, seq, count). */
+const HEADROOM = 512;
+
+/** RESP bulk string of a string argument. */
+const bulk = (s: string): string => `$${Buffer.byteLength(s, 'utf8')}\r\n${s}\r\n`;
+
+/**
+ * An APPEND call whose RESP bytes were built by `RecordBatch.wire`: the client library only queues and
+ * writes it and parses the reply (its per-argument encoding cost ~1 µs per record).
+ */
+class PreEncodedCommand extends Command {
+  constructor(
+    name: 'evalsha' | 'eval',
+    private readonly wire: Buffer,
+  ) {
+    super(name, [], { replyEncoding: 'utf8' });
+  }
+
+  override toWritable(): Buffer {
+    return this.wire;
+  }
+}
 
 interface Pending {
   lease: RedisLease;
@@ -53,6 +80,8 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
   let inFlight = 0;
   let scheduled = false;
   let resyncing = false;
+  /** Set by a NOSCRIPT reply: no new batch goes out until every batch in flight was answered (in order). */
+  let draining = false;
   /** Next sequence to assign; undefined until read from Redis (after a lease change or a failure). */
   let nextSeq: number | undefined;
   const stats: RedisWalStats = { batches: 0, entries: 0, fenced: 0 };
@@ -65,6 +94,8 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
 
   function pump(): void {
     scheduled = false;
+    if (draining && inFlight > 0) return;
+    draining = false;
     while (queue.length > 0 && inFlight < config.maxInFlight) {
       if (nextSeq === undefined) {
         if (inFlight === 0 && !resyncing) resync();
@@ -114,7 +145,7 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
     let entries = 0;
     for (const p of batch) entries += p.entries.length;
     // Sized for typical order events: small batches come from Node's buffer pool, big ones grow once at most.
-    const records = new RecordBatch(entries * 256);
+    const records = new RecordBatch(entries * 256, HEADROOM);
     const sent: { p: Pending; seqs: number[] }[] = [];
     for (const p of batch) {
       const mark = records.mark();
@@ -135,7 +166,6 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
     }
     const count = records.count;
     if (count === 0) return;
-    const recs = records.records();
     nextSeq = seq;
     inFlight++;
 
@@ -179,12 +209,36 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
     };
 
     if (config.durability !== 'replicas') {
-      // The latency path: one promise hop from the reply to the callers.
-      redis
-        .velozAppend(keys.wal, keys.seq, keys.lease, lease.token, first, count, ...recs)
-        .then((r) => onReply(r[0], r[1], Infinity), onError);
+      // The latency path: the command written as one buffer, one promise hop from the reply to the callers.
+      const args =
+        bulk(keys.wal) + bulk(keys.seq) + bulk(keys.lease) + bulk(lease.token) + bulk(String(first));
+      const tail = `${args}${bulk(String(count))}`;
+      const send = (name: 'evalsha' | 'eval'): void => {
+        const head =
+          name === 'evalsha'
+            ? `*${9 + count}\r\n$7\r\nEVALSHA\r\n${bulk(APPEND_SHA)}`
+            : `*${9 + count}\r\n$4\r\nEVAL\r\n${bulk(APPEND)}`;
+        (
+          redis.sendCommand(
+            new PreEncodedCommand(name, records.wire(`${head}$1\r\n3\r\n${tail}`)),
+          ) as Promise<[number, number | string]>
+        ).then(
+          (r) => onReply(r[0], r[1], Infinity),
+          (err: unknown) => {
+            // Script cache empty (Redis restarted or flushed): nothing of this batch ran. Send it again
+            // with the script itself, and hold new batches until those in flight came back, so the
+            // batches still reach Redis in sequence order.
+            if (name === 'evalsha' && err instanceof Error && err.message.startsWith('NOSCRIPT')) {
+              draining = true;
+              send('eval');
+            } else onError(err);
+          },
+        );
+      };
+      send('evalsha');
       return;
     }
+    const recs = records.records();
     (
       redis.multi() as unknown as {
         velozAppend(...args: unknown[]): {

@@ -47,6 +47,30 @@ describe('durability', () => {
     }
   });
 
+  it('appends through an emptied script cache (SCRIPT FLUSH) in sequence, batches in flight', async () => {
+    const account = uniqueAccount('noscript');
+    const storage = createRedisStorage({ redisUrl: plain.url, account, maxBatch: 4, maxInFlight: 4 });
+    await storage.start(pluginContext(account));
+    try {
+      const lease = await storage.wal.acquireLease('engine-a');
+      const entry = (n: number) => ({ type: 'TEST', version: 1, payload: { n } });
+      expect(await storage.wal.append(lease, [entry(0)])).toEqual([1]);
+      await storage.redis.script('FLUSH');
+      // 40 single-entry callers: up to 4 EVALSHA batches of 4 on the wire, all answered NOSCRIPT first.
+      const seqs = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => storage.wal.append(lease, [entry(i + 1)])),
+      );
+      expect(seqs.flat()).toEqual(Array.from({ length: 40 }, (_, i) => i + 2));
+      expect(await storage.wal.lastSeq()).toBe(41);
+      const read: unknown[] = [];
+      for await (const batch of storage.wal.read(1))
+        for (const item of batch) read.push(item.ok && item.entry.payload);
+      expect(read).toEqual(Array.from({ length: 41 }, (_, n) => ({ n })));
+    } finally {
+      await storage.stop();
+    }
+  });
+
   it('loses no acknowledged entry when a Redis server with AOF appendfsync always is killed', async () => {
     const account = uniqueAccount('aof');
     const storage = createRedisStorage({
