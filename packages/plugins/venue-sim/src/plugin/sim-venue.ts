@@ -164,6 +164,7 @@ export function createSimVenue(input: SimVenueConfigInput = {}): VenuePlugin {
     stop() {
       stopPromise ??= (async () => {
         await supervisor.stop();
+        http.close();
         executions.complete();
         ticks.complete();
       })();
