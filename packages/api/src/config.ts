@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pwaDistDir } from '@veloz/pwa';
 import { z } from 'zod';
 import { sha256Hex } from './auth-hash';
 import { ApiConfigError } from './errors';
+import { devCorsOrigins, parseCorsOrigins } from './http/cors';
 
 const ROLES = ['viewer', 'operator'] as const;
 /** What a token allows: `viewer` reads and subscribes, `operator` also places/cancels and reconciles. */
@@ -32,7 +34,14 @@ export const API_ENV_VARS = [
   'VELOZ_API_LOG_LEVEL',
   'VELOZ_API_STATIC',
   'VELOZ_API_STATIC_DIR',
+  'VELOZ_API_WORKERS',
+  'VELOZ_API_CORS_ORIGINS',
+  'VELOZ_API_RATE_LIMIT',
+  'VELOZ_API_RATE_BURST',
 ] as const;
+
+/** Most worker processes `VELOZ_API_WORKERS` accepts. */
+export const MAX_WORKERS = 64;
 
 const intIn = (min: number, max: number) =>
   z
@@ -75,6 +84,21 @@ const envSchema = z.object({
   VELOZ_API_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   VELOZ_API_STATIC: z.enum(['on', 'off'], { error: 'must be on or off' }).optional(),
   VELOZ_API_STATIC_DIR: z.string().optional(),
+  VELOZ_API_WORKERS: z
+    .string()
+    .regex(/^(?:auto|\d+)$/, { error: 'must be a whole number of processes or auto' })
+    .transform((v) => (v === 'auto' ? availableParallelism() : Number(v)))
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1, { error: 'must be at least 1' })
+        .max(MAX_WORKERS, { error: `must be at most ${MAX_WORKERS}` }),
+    )
+    .default(1),
+  VELOZ_API_CORS_ORIGINS: z.string().optional(),
+  VELOZ_API_RATE_LIMIT: intIn(0, 1_000_000).default(100),
+  VELOZ_API_RATE_BURST: intIn(1, 10_000_000).optional(),
 });
 
 /** The API's resolved configuration. */
@@ -98,6 +122,24 @@ export interface ApiConfig {
    * serves no static files. See `resolveStaticDir`.
    */
   staticDir: string | undefined;
+  /**
+   * API processes to run (`VELOZ_API_WORKERS`, default 1; `auto` = the machine's cores). Above 1 the
+   * started process is a node:cluster primary whose workers are full replicas sharing the port.
+   */
+  workers: number;
+  /**
+   * Browser origins allowed to call the API cross-origin (`VELOZ_API_CORS_ORIGINS`, exact
+   * `scheme://host[:port]`). Default: none in production (same origin only); in development the PWA dev
+   * server (`http://127.0.0.1:<VELOZ_PWA_PORT>` and `http://localhost:<VELOZ_PWA_PORT>`, port 5173 by
+   * default).
+   */
+  corsOrigins: string[];
+  /**
+   * Per-token rate limit of this process (token bucket; HTTP `/graphql` requests and graphql-ws
+   * `subscribe` messages count). `perSecond` 0 disables it (`VELOZ_API_RATE_LIMIT`, default 100);
+   * `burst` is the bucket size (`VELOZ_API_RATE_BURST`, default twice the rate).
+   */
+  rateLimit: { perSecond: number; burst: number };
 }
 
 /**
@@ -219,6 +261,17 @@ export function loadConfig(
     eventLogSize: e.VELOZ_API_EVENT_LOG_SIZE,
     logLevel: e.VELOZ_API_LOG_LEVEL,
     staticDir: resolveStaticDir(e.VELOZ_ENV, e.VELOZ_API_STATIC, e.VELOZ_API_STATIC_DIR),
+    workers: e.VELOZ_API_WORKERS,
+    corsOrigins:
+      e.VELOZ_API_CORS_ORIGINS !== undefined
+        ? parseCorsOrigins(e.VELOZ_API_CORS_ORIGINS)
+        : e.VELOZ_ENV === 'development'
+          ? devCorsOrigins(env.VELOZ_PWA_PORT)
+          : [],
+    rateLimit: {
+      perSecond: e.VELOZ_API_RATE_LIMIT,
+      burst: e.VELOZ_API_RATE_BURST ?? Math.max(1, 2 * e.VELOZ_API_RATE_LIMIT),
+    },
   };
 }
 
@@ -235,5 +288,11 @@ export function describeConfig(config: ApiConfig): Record<string, unknown> {
     limits: config.limits,
     eventLogSize: config.eventLogSize,
     staticDir: config.staticDir ?? 'off',
+    workers: config.workers,
+    corsOrigins: config.corsOrigins,
+    rateLimit:
+      config.rateLimit.perSecond === 0
+        ? 'off'
+        : `${config.rateLimit.perSecond}/s per token, burst ${config.rateLimit.burst}`,
   };
 }

@@ -5,15 +5,26 @@ import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import type { ExecutionArgs, GraphQLError } from 'graphql';
+import type { ExecutionResult } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { useServer } from 'graphql-ws/use/ws';
 import pino, { type Logger } from 'pino';
-import { WebSocketServer } from 'ws';
 import { createAuthenticator, createDevToken, type Principal } from './auth';
+import { sha256Hex } from './auth-hash';
 import type { ApiConfig } from './config';
 import type { ApiContext, ApiServices } from './context';
 import { sendCompressedJson } from './http/compress';
+import {
+  httpRouteOf,
+  subscriptionEnded,
+  subscriptionStarted,
+  trackHttpResponse,
+  useSubscriptionMetrics,
+  wsConnectionClosed,
+  wsConnectionOpened,
+} from './http/metrics';
+import { createCorsPolicy } from './http/cors';
+import { createFastGraphQL } from './http/fast-graphql';
+import { createRateLimiter, sendRateLimited } from './http/rate-limit';
 import { BodyTooLargeError, readBody, sendGraphQLError, sendJson } from './http/respond';
 import { handleRest } from './http/rest';
 import { createStaticSite } from './http/static';
@@ -25,6 +36,7 @@ import { createKpiReader } from './services/kpis';
 import { createOrderService } from './services/order-service';
 import { createRedisClient } from './services/redis';
 import { createReportReader } from './services/reconciliation';
+import { createGraphQLWsServer } from './ws/server';
 
 export interface ApiServerOptions {
   config: ApiConfig;
@@ -32,6 +44,13 @@ export interface ApiServerOptions {
   logger?: Logger;
   /** Heartbeat poll period, ms (default 500). */
   heartbeatPollMs?: number;
+  /**
+   * Development mode: use this operator token instead of creating one (cluster workers all take the
+   * primary's, so that one printed token works on every worker).
+   */
+  devToken?: string;
+  /** Cluster worker number: sent as `x-veloz-worker` on every HTTP response (which replica answered). */
+  workerId?: number;
 }
 
 /** A running (or startable) API process: HTTP + graphql-ws on one port. */
@@ -54,7 +73,14 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const { config } = options;
   const logger = options.logger ?? pino({ level: config.logLevel, base: { component: 'api' } });
   const dev = config.env === 'development';
-  const devCreds = dev ? createDevToken() : undefined;
+  const devCreds = !dev
+    ? undefined
+    : options.devToken
+      ? {
+          token: options.devToken,
+          entry: { name: 'dev', role: 'operator' as const, sha256: sha256Hex(options.devToken) },
+        }
+      : createDevToken();
   const auth = createAuthenticator(devCreds ? [...config.tokens, devCreds.entry] : config.tokens);
 
   const redis = createRedisClient(config.redisUrl, 'veloz-api');
@@ -96,13 +122,25 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     startedAt: Date.now(),
   };
 
+  // Protection (docs/api.md): CORS allow-list, per-token rate limit (per process, in memory).
+  const cors = createCorsPolicy(config.corsOrigins);
+  const limiter =
+    config.rateLimit.perSecond > 0
+      ? createRateLimiter({ ratePerSecond: config.rateLimit.perSecond, burst: config.rateLimit.burst })
+      : undefined;
+
   const yoga: YogaServerInstance<ServerContext, ApiContext> = createYoga<ServerContext, ApiContext>({
     schema,
+    // Allowed origins get CORS headers naming them; any other Origin gets none (yoga's default reflects all).
+    cors: (request) => cors.yoga(request),
     graphqlEndpoint: '/graphql',
     graphiql: dev ? { title: 'VeloZ API', subscriptionsProtocol: 'WS' } : false,
     landingPage: false,
     maskedErrors: dev ? { isDev: true } : true,
     logging: false,
+    // readBody enforces config.bodyLimitBytes before yoga sees the body; yoga's own limit would wrap
+    // every body in a stream pipeline (about half the CPU of a small request).
+    maxRequestBodySize: false,
     context: ({ principal }) => ({ principal, services }),
     plugins: [
       maxDepthPlugin({ n: config.limits.maxDepth, exposeLimits: true }),
@@ -110,7 +148,22 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       maxTokensPlugin({ n: config.limits.maxTokens }),
       costLimitPlugin({ maxCost: config.limits.maxCost, exposeLimits: true }),
       ...(dev ? [] : [blockFieldSuggestionsPlugin()]),
+      useSubscriptionMetrics(services),
     ],
+  });
+
+  // POST application/json single queries without yoga's per-request machinery (same answers; see the file).
+  const fast = createFastGraphQL({
+    schema,
+    services,
+    prepare: () => {
+      const e = yoga.getEnveloped({ principal: undefined });
+      return {
+        parse: (q) => e.parse(q),
+        validate: (d) => e.validate(e.schema, d),
+        execute: (args) => e.execute(args) as ExecutionResult | Promise<ExecutionResult>,
+      };
+    },
   });
 
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
@@ -119,12 +172,21 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     const principal = auth.fromHeader(req.headers.authorization);
     if (!principal && !wantsGraphiQL && method !== 'OPTIONS') {
       sendGraphQLError(res, 401, 'UNAUTHENTICATED', 'a valid bearer token is required', {
+        ...cors.headersFor(req.headers.origin),
         'www-authenticate': 'Bearer realm="veloz"',
       });
       return;
     }
+    if (principal && limiter) {
+      const waitMs = limiter.take(principal.name);
+      if (waitMs > 0) {
+        sendRateLimited(res, waitMs, cors.headersFor(req.headers.origin));
+        return;
+      }
+    }
     let body: Buffer | undefined;
     if (method !== 'GET' && method !== 'HEAD') body = await readBody(req, config.bodyLimitBytes);
+    if (principal && body && (await fast.handle(req, res, body, principal))) return;
     const abort = new AbortController();
     res.on('close', () => abort.abort());
     const headers = new Headers();
@@ -141,6 +203,9 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     const response = await yoga.fetch(request, { principal });
     const outHeaders: Record<string, string> = {};
     response.headers.forEach((v, k) => (outHeaders[k] = v));
+    // The CORS headers depend on the Origin (allowed or not): caches must key on it.
+    if (req.headers.origin !== undefined && !/\borigin\b/i.test(outHeaders.vary ?? ''))
+      outHeaders.vary = outHeaders.vary ? `${outHeaders.vary}, Origin` : 'Origin';
     // JSON results of 1 KiB or more go out gzip/brotli when accepted; streams are copied below.
     if (await sendCompressedJson(req, res, response, outHeaders)) return;
     res.writeHead(response.status, outHeaders);
@@ -162,7 +227,9 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   // The built PWA (production): static files, SPA fallback, cache headers, precompressed gzip/brotli.
   const site = config.staticDir ? createStaticSite({ dir: config.staticDir }) : undefined;
 
+  const workerHeader = options.workerId === undefined ? undefined : String(options.workerId);
   const server: Server = createServer((req, res) => {
+    if (workerHeader) res.setHeader('x-veloz-worker', workerHeader);
     let url: URL;
     try {
       url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
@@ -172,7 +239,9 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       return;
     }
     const method = req.method ?? 'GET';
+    // REST routes count themselves; everything else (GraphQL, PWA files, 404s) is counted here.
     if (handleRest(services, method, url.pathname, res)) return;
+    trackHttpResponse(services, method, httpRouteOf(url.pathname, site !== undefined), res);
     if (url.pathname !== '/graphql') {
       if (site?.handle(method, req.url ?? '/', req.headers, res)) return;
       sendJson(res, 404, { error: 'not found' });
@@ -195,56 +264,24 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
 
-  const wss = new WebSocketServer({ server, path: '/graphql', maxPayload: config.bodyLimitBytes });
-  type WsExtra = { principal?: Principal };
-  const wsServer = useServer<Record<string, unknown> | undefined, WsExtra>(
-    {
-      onConnect: (ctx) => {
-        const token = ctx.connectionParams?.authToken;
-        const principal = auth.authenticate(typeof token === 'string' ? token : undefined);
-        if (!principal) return false;
-        ctx.extra.principal = principal;
-        return true;
-      },
-      execute: (args: ExecutionArgs) => (args.rootValue as Enveloped).execute(args) as never,
-      subscribe: (args: ExecutionArgs) => (args.rootValue as Enveloped).subscribe(args) as never,
-      onSubscribe: async (ctx, _id, params) => {
-        const {
-          schema: s,
-          execute,
-          subscribe,
-          contextFactory,
-          parse,
-          validate,
-        } = yoga.getEnveloped({
-          principal: ctx.extra.principal,
-          params,
-        } as unknown as ServerContext);
-        let document;
-        try {
-          document = parse(params.query);
-        } catch (err) {
-          return [err as GraphQLError];
-        }
-        const errors = validate(s, document);
-        if (errors.length > 0) return errors;
-        const args: ExecutionArgs = {
-          schema: s,
-          operationName: params.operationName ?? null,
-          document,
-          variableValues: params.variables ?? null,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        return args;
-      },
+  // graphql-ws on /graphql (auth, armor limits, the orderEvents fan-out): src/ws/server.ts.
+  const wsServer = createGraphQLWsServer({
+    server,
+    maxPayload: config.bodyLimitBytes,
+    yoga,
+    auth,
+    projection,
+    isDev: dev,
+    logger,
+    allowUpgrade: (origin, host) => cors.allowsUpgrade(origin, host),
+    ...(limiter ? { rateLimiter: limiter } : {}),
+    hooks: {
+      connected: () => wsConnectionOpened(services),
+      disconnected: () => wsConnectionClosed(services),
+      subscriptionStarted: (field) => subscriptionStarted(services, field),
+      subscriptionEnded: (field) => subscriptionEnded(services, field),
     },
-    wss,
-  );
-  type Enveloped = {
-    execute: (a: ExecutionArgs) => unknown;
-    subscribe: (a: ExecutionArgs) => unknown;
-  };
+  });
 
   let starting: Promise<{ port: number; url: string }> | undefined;
   let stopping: Promise<void> | undefined;
@@ -281,8 +318,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     },
     stop() {
       stopping ??= (async () => {
-        await Promise.resolve(wsServer.dispose()).catch(() => undefined);
-        wss.close();
+        await wsServer.dispose();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         heartbeat.stop();

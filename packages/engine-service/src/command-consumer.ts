@@ -1,4 +1,4 @@
-import { COMMAND_GROUP, COMMAND_RESULTS_MAXLEN, keys } from '@veloz/engine';
+import { COMMAND_GROUP, COMMAND_RESULTS_MAXLEN, keys, type CommandResult } from '@veloz/engine';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { commandKey, type CommandOutcome } from './commands';
@@ -29,7 +29,7 @@ export interface CommandConsumerOptions {
   /** Consumer name in the group (the engine's lease owner). */
   consumer: string;
   handle: (raw: string | undefined, entryId: string) => Promise<CommandOutcome>;
-  /** Commands processed at once (default 32); commands of one order always run one after another. */
+  /** Commands processed at once (default 256); commands of one order always run one after another. */
   concurrency?: number;
   /** XREADGROUP BLOCK, ms (default 1000). */
   blockMs?: number;
@@ -51,7 +51,7 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export function createCommandConsumer(opts: CommandConsumerOptions): CommandConsumer {
   const stream = keys.commands(opts.account);
   const results = keys.commandResults(opts.account);
-  const concurrency = opts.concurrency ?? 32;
+  const concurrency = opts.concurrency ?? 256;
   const blockMs = opts.blockMs ?? 1000;
   const log = opts.logger.child({ component: 'commands' });
   const counters: CommandCounters = { processed: 0, failed: 0, deferred: 0, claimed: 0, errors: 0 };
@@ -63,44 +63,80 @@ export function createCommandConsumer(opts: CommandConsumerOptions): CommandCons
   let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
 
-  const publish = async (entryId: string, outcome: CommandOutcome) => {
+  /** Results waiting for the next MULTI (group commit of answers, like the WAL's appends). */
+  let answers: { entryId: string; result: CommandResult; done: () => void }[] = [];
+  let flushing: Promise<void> | undefined;
+
+  /** Every answer queued while the previous MULTI was in flight goes out in one MULTI: XADD + XACK each. */
+  const flush = async () => {
+    while (answers.length > 0) {
+      const batch = answers;
+      answers = [];
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const m = opts.redis.multi();
+          for (const a of batch)
+            m.xadd(
+              results,
+              'MAXLEN',
+              '~',
+              COMMAND_RESULTS_MAXLEN,
+              '*',
+              'result',
+              JSON.stringify(a.result),
+            ).xack(stream, COMMAND_GROUP, a.entryId);
+          const replies = await m.exec();
+          const failed = replies?.find(([err]) => err);
+          if (!replies || failed) throw failed?.[0] ?? new Error('MULTI aborted');
+          for (const a of batch) answered(a.entryId, a.result);
+          break;
+        } catch (err) {
+          counters.errors++;
+          // Unanswered, the entries stay pending and are claimed again at the next start.
+          if (attempt >= 5 || !running) {
+            log.error(
+              { entryIds: batch.map((a) => a.entryId), err: errorMessage(err) },
+              'command results not published; left pending',
+            );
+            break;
+          }
+          await delay(100 * attempt);
+        }
+      }
+      for (const a of batch) a.done();
+    }
+    flushing = undefined;
+  };
+
+  const answered = (entryId: string, result: CommandResult) => {
+    counters.processed++;
+    if (!result.ok) counters.failed++;
+    // Successes at debug: the WAL is the audit trail of every order, and a log line per order costs a
+    // write(2) on the hot path (about 5% of the engine's CPU at 2,000 orders/s). Refusals stay at info.
+    const line = {
+      entryId,
+      commandId: result.commandId,
+      ok: result.ok,
+      code: result.code,
+      clientOrderId: result.clientOrderId,
+      seq: result.seq,
+    };
+    if (result.ok) log.debug(line, 'command answered');
+    else log.info(line, 'command answered');
+  };
+
+  /** Resolves once the result is on the results stream and the entry acknowledged (or given up on). */
+  const publish = (entryId: string, outcome: CommandOutcome): Promise<void> => {
     if (outcome.kind === 'retry') {
       counters.deferred++;
       log.warn({ entryId, reason: outcome.reason }, 'command left pending for the next engine');
-      return;
+      return Promise.resolve();
     }
-    const { result } = outcome;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await opts.redis
-          .multi()
-          .xadd(results, 'MAXLEN', '~', COMMAND_RESULTS_MAXLEN, '*', 'result', JSON.stringify(result))
-          .xack(stream, COMMAND_GROUP, entryId)
-          .exec();
-        break;
-      } catch (err) {
-        counters.errors++;
-        // Unanswered, the entry stays pending and is claimed again at the next start.
-        if (attempt >= 5 || !running) {
-          log.error({ entryId, err: errorMessage(err) }, 'command result not published; left pending');
-          return;
-        }
-        await delay(100 * attempt);
-      }
-    }
-    counters.processed++;
-    if (!result.ok) counters.failed++;
-    log.info(
-      {
-        entryId,
-        commandId: result.commandId,
-        ok: result.ok,
-        code: result.code,
-        clientOrderId: result.clientOrderId,
-        seq: result.seq,
-      },
-      'command answered',
-    );
+    return new Promise<void>((done) => {
+      answers.push({ entryId, result: outcome.result, done });
+      // Next macrotask: answers finished in this turn of the event loop share the MULTI.
+      flushing ??= new Promise<void>((r) => setImmediate(r)).then(flush);
+    });
   };
 
   const dispatch = (entry: StreamEntry) => {

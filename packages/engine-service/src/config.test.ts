@@ -15,7 +15,7 @@ describe('loadEngineServiceConfig', () => {
       reconciliation: { enabled: true, intervalMs: 30_000 },
       logLevel: 'info',
       owner: undefined,
-      commandConcurrency: 32,
+      commandConcurrency: 256,
     });
   });
 

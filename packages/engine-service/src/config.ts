@@ -34,7 +34,7 @@ export interface EngineServiceConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Lease owner id; undefined: the engine's default (host:pid:random). */
   owner: string | undefined;
-  /** Commands processed at once (default 32). */
+  /** Commands processed at once (default 256). */
   commandConcurrency: number;
 }
 
@@ -60,7 +60,7 @@ export const ENGINE_SERVICE_ENV = {
   VELOZ_RECON_INTERVAL_MS: 'period of scheduled reconciliation, ms (default 30000)',
   VELOZ_LOG_LEVEL: 'pino level: fatal error warn info debug trace silent (default info)',
   VELOZ_ENGINE_OWNER: 'WAL lease owner id (default host:pid:random)',
-  VELOZ_ENGINE_COMMAND_CONCURRENCY: 'commands processed at once (default 32)',
+  VELOZ_ENGINE_COMMAND_CONCURRENCY: 'commands processed at once (default 256)',
 } as const;
 
 /**
@@ -127,7 +127,7 @@ const envSchema = z.object({
   VELOZ_RECON_INTERVAL_MS: int(100).default(30_000),
   VELOZ_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   VELOZ_ENGINE_OWNER: z.string().min(1).max(200).optional(),
-  VELOZ_ENGINE_COMMAND_CONCURRENCY: int(1, 1024).default(32),
+  VELOZ_ENGINE_COMMAND_CONCURRENCY: int(1, 1024).default(256),
 });
 
 /**

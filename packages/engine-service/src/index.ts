@@ -30,12 +30,11 @@ export {
 } from './command-consumer';
 export { buildHeartbeat, createHeartbeat, type HeartbeatOptions, type HeartbeatPublisher } from './heartbeat';
 export {
-  buildKpiSample,
+  commandQueueFromGroups,
   createKpiPublisher,
-  percentile,
-  renderMetrics,
+  readCommandQueueDepth,
+  METRICS_TTL_MS,
   type KpiPublisher,
   type KpiPublisherOptions,
-  type KpiSample,
 } from './kpi';
 export { waitForHttp } from './wait-for-http';

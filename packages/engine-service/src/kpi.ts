@@ -1,184 +1,138 @@
+import { COMMAND_GROUP, HEARTBEAT_TTL_MS, KPI_MAXLEN, keys } from '@veloz/engine';
 import {
-  HEARTBEAT_TTL_MS,
-  KPI_MAXLEN,
-  keys,
-  type ConnectionState,
-  type EngineState,
-  type EngineStats,
-  type EngineStatus,
-} from '@veloz/engine';
+  createKpiSampler,
+  encodeKpi,
+  type EngineMetrics,
+  type KpiSampler,
+  type KpiSnapshot,
+} from '@veloz/metrics';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { CommandCounters } from './command-consumer';
+import type { Subscription } from 'rxjs';
 import { errorMessage } from './errors';
-
-/**
- * One KPI sample, published every second as JSON in field `kpi` of `keys.kpis(account)`. Counters are
- * totals since the engine process started (consumers take differences between samples).
- */
-export interface KpiSample {
-  account: string;
-  /** Epoch ms when the sample was taken. */
-  at: number;
-  state: EngineState;
-  /** Order counters of the engine (EngineStats without the latency samples). */
-  orders: Omit<EngineStats, 'ackLatencyMs'>;
-  openOrders: number;
-  venues: Record<string, { state: ConnectionState; reconnectCount: number }>;
-  wal: { lastSeq: number };
-  /**
-   * Journal-submit to venue-ack latency over the engine's window of recent orders (the last
-   * `latencySamples`, default 1024), ms; null without samples.
-   */
-  ackLatencyMs: { p50: number | null; p99: number | null; samples: number };
-  commands: CommandCounters;
-}
-
-/** Nearest-rank percentile of `values` (unsorted), `p` in 0..100; null when empty. */
-export function percentile(values: readonly number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[rank - 1]!;
-}
-
-/** Build a sample from the engine's status and stats (pure). */
-export function buildKpiSample(
-  status: EngineStatus,
-  stats: EngineStats,
-  commands: CommandCounters,
-  now: number,
-): KpiSample {
-  const { ackLatencyMs, ...orders } = stats;
-  const venues: KpiSample['venues'] = {};
-  for (const [id, v] of Object.entries(status.venues))
-    venues[id] = { state: v.state, reconnectCount: v.reconnectCount };
-  const round = (n: number | null) => (n === null ? null : Math.round(n * 1000) / 1000);
-  return {
-    account: status.account,
-    at: now,
-    state: status.state,
-    orders: { ...orders, rejected: { ...orders.rejected } },
-    openOrders: status.openOrders,
-    venues,
-    wal: { lastSeq: status.wal.lastSeq },
-    ackLatencyMs: {
-      p50: round(percentile(ackLatencyMs, 50)),
-      p99: round(percentile(ackLatencyMs, 99)),
-      samples: ackLatencyMs.length,
-    },
-    commands: { ...commands },
-  };
-}
-
-const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-
-/**
- * The sample in Prometheus text format (what `keys.metrics(account)` holds): every name starts with
- * `veloz_engine_` except `veloz_reconnect_count_total`, the public contract name.
- */
-export function renderMetrics(s: KpiSample): string {
-  const out: string[] = [];
-  const family = (name: string, type: 'counter' | 'gauge', help: string, rows: [string, number][]) => {
-    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, value] of rows) out.push(`${name}${labels} ${value}`);
-  };
-  const acct = `account="${label(s.account)}"`;
-  family(
-    'veloz_reconnect_count_total',
-    'counter',
-    'Venue connections lost and re-established since the engine started.',
-    Object.entries(s.venues).map(([v, st]) => [`{${acct},venue="${label(v)}"}`, st.reconnectCount]),
-  );
-  family(
-    'veloz_engine_venue_connected',
-    'gauge',
-    'Whether the venue connection is up (1) or not (0).',
-    Object.entries(s.venues).map(([v, st]) => [
-      `{${acct},venue="${label(v)}"}`,
-      st.state === 'CONNECTED' ? 1 : 0,
-    ]),
-  );
-  family('veloz_engine_ready', 'gauge', 'Whether the engine is READY (1) or not (0).', [
-    [`{${acct}}`, s.state === 'READY' ? 1 : 0],
-  ]);
-  const counters: [string, string, number][] = [
-    ['veloz_engine_orders_submitted_total', 'Orders journaled as submitted.', s.orders.submitted],
-    ['veloz_engine_orders_accepted_total', 'Orders the venue acknowledged.', s.orders.accepted],
-    ['veloz_engine_orders_filled_total', 'Orders that became FILLED.', s.orders.filled],
-    ['veloz_engine_orders_canceled_total', 'Orders that became CANCELED.', s.orders.canceled],
-    ['veloz_engine_journal_failures_total', 'WAL appends that failed.', s.orders.journalFailures],
-    ['veloz_engine_commands_processed_total', 'Commands answered.', s.commands.processed],
-  ];
-  for (const [name, help, v] of counters) family(name, 'counter', help, [[`{${acct}}`, v]]);
-  family(
-    'veloz_engine_orders_rejected_total',
-    'counter',
-    'Orders rejected, by code.',
-    Object.entries(s.orders.rejected).map(([code, n]) => [`{${acct},code="${label(code)}"}`, n]),
-  );
-  family('veloz_engine_open_orders', 'gauge', 'Open orders.', [[`{${acct}}`, s.openOrders]]);
-  family('veloz_engine_wal_last_seq', 'gauge', 'Highest WAL sequence applied.', [
-    [`{${acct}}`, s.wal.lastSeq],
-  ]);
-  const q: [string, number][] = [];
-  if (s.ackLatencyMs.p50 !== null) q.push([`{${acct},quantile="0.5"}`, s.ackLatencyMs.p50 / 1000]);
-  if (s.ackLatencyMs.p99 !== null) q.push([`{${acct},quantile="0.99"}`, s.ackLatencyMs.p99 / 1000]);
-  family(
-    'veloz_engine_order_ack_latency_seconds',
-    'gauge',
-    'Journal-submit to venue-ack latency over recent orders, by quantile.',
-    q,
-  );
-  return `${out.join('\n')}\n`;
-}
 
 /** Lifetime of the metrics text in Redis (ms): gone soon after the engine stops publishing. */
 export const METRICS_TTL_MS = 15_000;
 
+/** Entries counted at most when Redis cannot say the group's lag (XINFO GROUPS `lag` nil). */
+const QUEUE_SCAN_LIMIT = 10_000;
+
+/** The engine group's entry of an XINFO GROUPS reply (flat field/value arrays), or undefined. */
+function engineGroup(reply: unknown): Map<string, unknown> | undefined {
+  if (!Array.isArray(reply)) return undefined;
+  for (const g of reply) {
+    if (!Array.isArray(g)) continue;
+    const m = new Map<string, unknown>();
+    for (let i = 0; i + 1 < g.length; i += 2) m.set(String(g[i]), g[i + 1]);
+    if (m.get('name') === COMMAND_GROUP) return m;
+  }
+  return undefined;
+}
+
+/**
+ * Commands waiting for the engine, from an XINFO GROUPS reply of the command stream: the engine group's
+ * `lag` (entries not yet delivered) plus `pending` (delivered, not acknowledged). `lag` is undefined
+ * when Redis cannot tell (nil after deletions); 0 and 0 when the group does not exist yet. Pure.
+ */
+export function commandQueueFromGroups(reply: unknown): {
+  pending: number;
+  lag: number | undefined;
+  lastDeliveredId: string;
+} {
+  const g = engineGroup(reply);
+  if (!g) return { pending: 0, lag: 0, lastDeliveredId: '0-0' };
+  const num = (v: unknown) => (v === null || v === undefined || v === '' ? undefined : Number(v));
+  const lag = num(g.get('lag'));
+  return {
+    pending: num(g.get('pending')) ?? 0,
+    lag: lag !== undefined && Number.isFinite(lag) ? lag : undefined,
+    lastDeliveredId: String(g.get('last-delivered-id') ?? '0-0'),
+  };
+}
+
+/**
+ * Depth of the command queue of `account`: commands on the stream the engine has not answered yet
+ * (XINFO GROUPS lag + pending). Not XLEN: the stream keeps answered commands (capped at ~100 000).
+ */
+export async function readCommandQueueDepth(redis: Redis, account: string): Promise<number> {
+  const stream = keys.commands(account);
+  let reply: unknown;
+  try {
+    reply = await redis.xinfo('GROUPS', stream);
+  } catch (err) {
+    // No stream yet: nothing is queued.
+    if (/no such key/i.test(errorMessage(err))) return 0;
+    throw err;
+  }
+  const q = commandQueueFromGroups(reply);
+  if (q.lag !== undefined) return q.pending + q.lag;
+  const after = await redis.xrange(stream, `(${q.lastDeliveredId}`, '+', 'COUNT', QUEUE_SCAN_LIMIT);
+  return q.pending + after.length;
+}
+
 export interface KpiPublisherOptions {
   redis: Redis;
   account: string;
-  sample: () => KpiSample;
+  /** The engine process's registry (`@veloz/metrics`); its figures make the snapshot, its text `keys.metrics`. */
+  metrics: EngineMetrics;
   logger: Logger;
-  /**
-   * The engine's Prometheus text (`@veloz/metrics` registry) stored with each sample; default: the
-   * text rendered from the sample itself.
-   */
-  metricsText?: (sample: KpiSample) => Promise<string> | string;
-  /** Called before each sample (e.g. to refresh the command queue depth gauge). */
-  beforeSample?: () => Promise<void>;
-  /** Default 1000 ms. */
+  /** Sampling period, ms (default 1000). */
   intervalMs?: number;
+  /** Command queue depth read before each publication (default `readCommandQueueDepth`). */
+  queueDepth?: () => Promise<number>;
 }
 
-/** Publishes a KPI sample (and the metrics text) every interval. */
+/**
+ * Publishes the engine's typed KPI snapshot (`KpiSnapshot`, v 1, from `createKpiSampler`) every interval
+ * into the capped stream `keys.kpis(account)` (field `kpi`, JSON, MAXLEN ~ `KPI_MAXLEN`) together with
+ * the Prometheus text in `keys.metrics(account)`, in one MULTI so the two never disagree.
+ */
 export interface KpiPublisher {
+  /** Sample now and every interval after. Idempotent. */
   start(): void;
-  /** Idempotent; never rejects. */
+  /** Stop sampling and wait for a publication in flight. Idempotent; never rejects. */
   stop(): Promise<void>;
+  /** Publications that failed (logged, then the next interval tries again). */
   errors(): number;
+  /** Samples dropped because the previous publication was still in flight. */
+  skipped(): number;
+  /** The last snapshot published. */
+  last(): KpiSnapshot | undefined;
 }
 
 export function createKpiPublisher(opts: KpiPublisherOptions): KpiPublisher {
   const stream = keys.kpis(opts.account);
   const metricsKey = keys.metrics(opts.account);
   const intervalMs = opts.intervalMs ?? 1000;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
+  const queueDepth = opts.queueDepth ?? (() => readCommandQueueDepth(opts.redis, opts.account));
+  const ttl = Math.max(METRICS_TTL_MS, HEARTBEAT_TTL_MS, intervalMs * 5);
+  // History lives in the Redis stream, not in this process.
+  const sampler: KpiSampler = createKpiSampler(opts.metrics, {
+    account: opts.account,
+    intervalMs,
+    historySize: 1,
+  });
+  let sub: Subscription | undefined;
   let inFlight: Promise<void> | undefined;
+  let stopped = false;
   let errors = 0;
+  let skipped = 0;
+  let last: KpiSnapshot | undefined;
 
-  const publish = async () => {
+  const publish = async (sample: KpiSnapshot) => {
     try {
-      await opts.beforeSample?.();
-      const sample = opts.sample();
-      const text = opts.metricsText ? await opts.metricsText(sample) : renderMetrics(sample);
-      await opts.redis
+      const depth = await queueDepth();
+      opts.metrics.setCommandQueueDepth(depth);
+      const kpi: KpiSnapshot = { ...sample, commandQueueDepth: depth };
+      const text = await opts.metrics.metrics();
+      const results = await opts.redis
         .multi()
-        .xadd(stream, 'MAXLEN', '~', KPI_MAXLEN, '*', 'kpi', JSON.stringify(sample))
-        .set(metricsKey, text, 'PX', Math.max(METRICS_TTL_MS, HEARTBEAT_TTL_MS, intervalMs * 5))
+        .xadd(stream, 'MAXLEN', '~', KPI_MAXLEN, '*', 'kpi', encodeKpi(kpi))
+        .set(metricsKey, text, 'PX', ttl)
         .exec();
+      const failed = results?.find(([err]) => err);
+      if (!results || failed) throw failed?.[0] ?? new Error('MULTI aborted');
+      last = kpi;
     } catch (err) {
       errors++;
       opts.logger.warn({ err: errorMessage(err) }, 'KPI sample not published');
@@ -187,17 +141,26 @@ export function createKpiPublisher(opts: KpiPublisherOptions): KpiPublisher {
 
   return {
     start() {
-      if (timer || stopped) return;
-      timer = setInterval(() => {
-        if (inFlight) return;
-        inFlight = publish().finally(() => (inFlight = undefined));
-      }, intervalMs);
+      if (sub || stopped) return;
+      sub = sampler.samples$.subscribe((sample) => {
+        // A slow Redis must not pile publications up: drop this sample, the next one is a second away.
+        if (inFlight) {
+          skipped++;
+          return;
+        }
+        inFlight = publish(sample).finally(() => (inFlight = undefined));
+      });
+      sampler.start();
     },
     async stop() {
+      if (stopped) return inFlight;
       stopped = true;
-      clearInterval(timer);
+      sampler.stop();
+      sub?.unsubscribe();
       await inFlight;
     },
     errors: () => errors,
+    skipped: () => skipped,
+    last: () => last,
   };
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  keys,
   createEngine,
   createPluginHost,
   isVenuePlugin,
@@ -23,7 +22,7 @@ import type { EngineServiceConfig } from './config';
 import { EngineServiceError, errorMessage } from './errors';
 import { createHeartbeat, type HeartbeatPublisher } from './heartbeat';
 import { observeLease } from './lease-observer';
-import { buildKpiSample, createKpiPublisher, type KpiPublisher } from './kpi';
+import { createKpiPublisher, type KpiPublisher } from './kpi';
 
 export interface EngineServiceDeps {
   /** Parent logger (default: pino at `config.logLevel` on stdout). */
@@ -233,16 +232,8 @@ export function createEngineService(
             : {}),
         }),
     });
-    const c = consumer;
-    const r2 = redis;
-    kpis = createKpiPublisher({
-      redis,
-      beforeSample: async () => m.setCommandQueueDepth(await r2.xlen(keys.commands(config.account))),
-      metricsText: () => m.metrics(),
-      account: config.account,
-      logger: log,
-      sample: () => buildKpiSample(e.status(), e.stats(), c.counters(), clock.now()),
-    });
+    // The typed KPI snapshot (@veloz/metrics) every second, with the Prometheus text beside it.
+    kpis = createKpiPublisher({ redis, metrics: m, account: config.account, logger: log });
     await consumer.start();
     kpis.start();
 

@@ -7,16 +7,24 @@
  * process.
  * Goal: overhead <= 5% of order throughput.
  *
- * Throughput is orders per second of this process's CPU time (user + system) over each batch: the
- * engine is one thread, and CPU time is not inflated by other processes sharing the machine's 2 cores,
- * as wall time is. Rounds alternate which engine is created and run first; the figure is the median
- * over pairs of consecutive rounds (one of each order) of the geometric mean of their ratios, which
- * cancels the position effect and resists outliers (machine load from other processes).
+ * Throughput is orders per second of the main thread's CPU time over each batch: the
+ * engine is one thread, and CPU time is not inflated by waiting for the CPU, as wall time is. But on a
+ * shared 2-core machine the CPU time of the same work still varies by tens of percent with what the
+ * other processes do (caches, SMT siblings), over seconds. So each round creates a fresh pair
+ * (alternating which is created first) and runs them in short interleaved sub-batches (SUB orders,
+ * tens of ms each) in ABBA order (BAAB on odd rounds), with a forced GC before every sub-batch so
+ * neither side pays for the other's garbage. Each ABBA quad gives one ratio (CPU without / CPU with);
+ * both sides of a quad see the same machine load, and ABBA cancels a linear drift inside it (JIT,
+ * heap and store growth). The figure is the median over all quads of all rounds, printed with its
+ * interquartile range and, as a cross-check, the ratio of the two sides' lower-quartile sub-batch CPU
+ * (interference only ever adds CPU time). CPU time is the main thread's (see `cpuNow`): the process
+ * total counted GC helper threads still sweeping after the forced GC, 4x the engine's own time.
+ * (One A/B batch of 4 000 orders per round and process CPU, as before, gave 0.93-1.03 run to run.)
  * A third row replays one run's WAL append batches through the recording hooks alone and
  * compares their CPU cost per order with the engine's.
  * Writes <repo>/bench/results/parts/metrics.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createEngine, type Engine, type StoragePlugin, type WalEntryInput } from '@veloz/engine';
@@ -26,9 +34,13 @@ import { Redis } from 'ioredis';
 import { createEngineMetrics, createKpiSampler, type EngineMetrics, type KpiSampler } from '../src/index';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
-const REDIS_ROUNDS = Number(process.env.BENCH_REDIS_ROUNDS ?? 14);
+const REDIS_ROUNDS = Number(process.env.BENCH_REDIS_ROUNDS ?? 10);
 const WARMUP = 4;
+/** Orders of the isolated-hooks replay. */
 const BATCH = Number(process.env.BENCH_BATCH ?? 4000);
+/** Orders per sub-batch, and sub-batches per round (a multiple of 4: ABBA quads). */
+const SUB = Number(process.env.BENCH_SUB ?? 1000);
+const SUBS = 8;
 const IN_FLIGHT = 64;
 
 interface Side {
@@ -75,11 +87,35 @@ async function createSide(name: string, withMetrics: boolean, kind: StorageKind 
   };
 }
 
-/** Place BATCH orders, IN_FLIGHT at a time; returns the CPU seconds it took. */
-async function batch(side: Side): Promise<number> {
-  const end = side.next + BATCH;
+/** CPU time of the main thread (where the engine runs), from Linux's schedstat: ns precision. */
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+function mainThreadCpu(): number | undefined {
+  try {
+    const ns = Number(readFileSync(SCHEDSTAT, 'utf8').split(' ')[0]);
+    return Number.isFinite(ns) ? ns / 1e9 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+/**
+ * The clock of every figure, in CPU seconds: the main thread's own CPU time where Linux gives it (the
+ * engine is one thread: that is what bounds its throughput, and GC helper threads working on after a
+ * forced GC do not land on the next sub-batch), else the process's (user + system).
+ * `BENCH_CPU=process` forces the latter.
+ */
+const CPU_CLOCK =
+  process.env.BENCH_CPU !== 'process' && mainThreadCpu() !== undefined ? 'main-thread' : 'process';
+const cpuNow = (): number => {
+  if (CPU_CLOCK === 'main-thread') return mainThreadCpu()!;
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+};
+
+/** Place `n` orders (default BATCH), IN_FLIGHT at a time; returns the CPU seconds it took. */
+async function batch(side: Side, n = BATCH): Promise<number> {
+  const end = side.next + n;
   const account = side.engine.status().account;
-  const c0 = process.cpuUsage();
+  const c0 = cpuNow();
   const worker = async () => {
     while (side.next < end) {
       const i = side.next++;
@@ -98,18 +134,17 @@ async function batch(side: Side): Promise<number> {
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-  const c = process.cpuUsage(c0);
-  const seconds = (c.user + c.system) / 1e6;
+  const seconds = cpuNow() - c0;
   if (!side.metrics) return seconds;
   // What production adds once a second: a Prometheus scrape and a KPI sample. Measured on this engine
   // after the batch and charged pro rata: (its CPU time) x (the batch's CPU seconds) / 1 s.
-  const s0 = process.cpuUsage();
+  const s0 = cpuNow();
   await side.metrics.metrics();
   side.sampler!.sample();
-  const sc = process.cpuUsage(s0);
+  const sc = cpuNow() - s0;
   side.scrapes++;
-  side.scrapeCpu += (sc.user + sc.system) / 1e6;
-  return seconds * (1 + (sc.user + sc.system) / 1e6);
+  side.scrapeCpu += sc;
+  return seconds * (1 + sc);
 }
 
 /**
@@ -152,13 +187,13 @@ async function hooksCostPerOrder(orders: number): Promise<number> {
     metrics?.attach(engine);
     const target = metrics ? metrics.instrumentStorage(nullStorage) : nullStorage;
     const lease = undefined as never;
-    const c0 = process.cpuUsage();
+    const c0 = cpuNow();
     for (let k = 0; k < 5; k++) {
       for (const b of batches) await target.wal.append(lease, b);
     }
-    const c = process.cpuUsage(c0);
+    const c = cpuNow() - c0;
     metrics?.stop();
-    return (c.user + c.system) / 5;
+    return (c * 1e6) / 5;
   };
   await replay(true); // warm-up
   await replay(false);
@@ -177,39 +212,75 @@ const gc = (globalThis as { gc?: () => void }).gc;
 
 interface PairResult {
   ratio: number;
+  /** Interquartile range of the per-quad ratios. */
+  q1: number;
+  q3: number;
+  quads: number;
+  /** Lower-quartile sub-batch CPU without / with (interference only ever adds CPU time). */
+  low: number;
   base: number;
   totals: number;
   scrapes: number;
   scrapeMs: number;
 }
 
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))]!;
+};
+
 /**
- * Rounds of a fresh pair of engines (one with metrics, one without) created and run in alternating
- * order, so that neither the creation order nor the run order nor heap growth favours a side (a
- * long-lived pair showed a 5-7% difference between two identical engines).
+ * Rounds of a fresh pair of engines (one with metrics, one without), created in alternating order and
+ * run in interleaved sub-batches (ABBA, or BAAB on odd rounds), so that neither the creation order, nor
+ * the run order, nor heap growth favours a side (a long-lived pair showed a 5-7% difference between two
+ * identical engines).
  */
 async function pairRounds(kind: StorageKind, rounds: number): Promise<PairResult> {
   const ratios: number[] = [];
+  const subA: number[] = [];
+  const subB: number[] = [];
   let cpuWithout = 0;
   let cpuWith = 0;
   let scrapes = 0;
   let scrapeCpu = 0;
+  const sub = SUB;
   for (let r = -WARMUP; r < rounds; r++) {
     gc?.();
     const first = r % 2 === 0;
     const x = await createSide(`bench-x${r}`, first, kind);
     const y = await createSide(`bench-y${r}`, !first, kind);
     const [withSide, withoutSide] = first ? [x, y] : [y, x];
+    const [lead, follow] = first ? [withoutSide, withSide] : [withSide, withoutSide];
     let a = 0;
     let b = 0;
-    for (const side of first ? [withoutSide, withSide] : [withSide, withoutSide]) {
-      const cpu = await batch(side);
-      if (side.metrics) b += cpu;
-      else a += cpu;
+    const quads: number[] = [];
+    const sa: number[] = [];
+    const sb: number[] = [];
+    let qa = 0;
+    let qb = 0;
+    for (let i = 0; i < SUBS; i++) {
+      // A B B A A B B A ...: position i's side alternates in pairs.
+      const side = (i + 1) % 4 < 2 ? lead : follow;
+      gc?.();
+      const cpu = await batch(side, sub);
+      if (side.metrics) {
+        qb += cpu;
+        sb.push(cpu);
+      } else {
+        qa += cpu;
+        sa.push(cpu);
+      }
+      if (i % 4 === 3) {
+        quads.push(qa / qb);
+        a += qa;
+        b += qb;
+        qa = qb = 0;
+      }
     }
     const counted = withSide.metrics!.figures().orders.accepted;
     if (counted !== withSide.next)
       throw new Error(`metrics counted ${counted} accepted orders, ${withSide.next} were placed`);
+    if (withSide.next !== withoutSide.next) throw new Error('sides ran different numbers of orders');
     scrapes += withSide.scrapes;
     scrapeCpu += withSide.scrapeCpu;
     for (const side of [x, y]) {
@@ -220,17 +291,22 @@ async function pairRounds(kind: StorageKind, rounds: number): Promise<PairResult
     if (r < 0) continue; // warm-up rounds (JIT)
     cpuWithout += a;
     cpuWith += b;
-    ratios.push(a / b); // throughput with / without = cpu without / cpu with
+    ratios.push(...quads); // throughput with / without = cpu without / cpu with
+    subA.push(...sa);
+    subB.push(...sb);
     if ((r + 1) % 10 === 0)
       console.log(
-        `  ${kind}: rounds 1-${r + 1}: throughput ratio so far ${(cpuWithout / cpuWith).toFixed(3)} (totals)`,
+        `  ${kind}: rounds 1-${r + 1}: median ratio so far ${median(ratios).toFixed(3)}, totals ${(cpuWithout / cpuWith).toFixed(3)}`,
       );
   }
-  const pairs: number[] = [];
-  for (let i = 0; i + 1 < ratios.length; i += 2) pairs.push(Math.sqrt(ratios[i]! * ratios[i + 1]!));
+  const orders = rounds * sub * (SUBS / 2);
   return {
-    ratio: Number(median(pairs).toFixed(3)),
-    base: (rounds * BATCH) / cpuWithout,
+    ratio: Number(median(ratios).toFixed(3)),
+    q1: Number(quantile(ratios, 0.25).toFixed(3)),
+    q3: Number(quantile(ratios, 0.75).toFixed(3)),
+    quads: ratios.length,
+    low: Number((quantile(subA, 0.25) / quantile(subB, 0.25)).toFixed(3)),
+    base: orders / cpuWithout,
     totals: cpuWithout / cpuWith,
     scrapes,
     scrapeMs: (scrapeCpu / scrapes) * 1000,
@@ -255,12 +331,13 @@ function throughputRow(kind: StorageKind, p: PairResult) {
   console.log(
     `${row.pass ? 'PASS' : 'FAIL'} ${row.name}: ${row.value} ${row.unit} (reference ${row.reference.name}: ` +
       `${row.reference.value} ${row.reference.unit}, ratio ${p.ratio}, overhead ${(overhead * 100).toFixed(1)}%; ` +
-      `totals ratio ${p.totals.toFixed(3)}; ${p.scrapes} scrapes+samples at ${p.scrapeMs.toFixed(2)} ms CPU each) — goal ${row.goal}`,
+      `${p.quads} ABBA quads, IQR ${p.q1}-${p.q3}; lower-quartile ratio ${p.low}; totals ratio ${p.totals.toFixed(3)}; ${p.scrapes} scrapes+samples at ${p.scrapeMs.toFixed(2)} ms CPU each) — goal ${row.goal}`,
   );
   return row;
 }
 
 async function main() {
+  console.log(`CPU clock: ${CPU_CLOCK}; sub-batches of ${SUB} orders, ${SUBS} a round (ABBA)`);
   const mem = await pairRounds('memory', ROUNDS);
   const row = throughputRow('memory', mem);
   const base = mem.base;
@@ -306,7 +383,7 @@ async function main() {
   mkdirSync(dir, { recursive: true });
   const part = {
     package: '@veloz/metrics',
-    machine: { cpus: os.cpus().length, node: process.version },
+    machine: { cpus: os.cpus().length, node: process.version, cpuClock: CPU_CLOCK },
     rows: [row, ...(rowRedis ? [rowRedis] : []), row2],
   };
   writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify(part, null, 2) + '\n');

@@ -191,7 +191,7 @@ export const ENGINE_METRICS = {
     'veloz_command_queue_depth',
     'gauge',
     'commands',
-    'Commands waiting on the Redis command stream for the engine (0 when the process has no command consumer).',
+    'Commands on the Redis command stream the engine has not answered yet: not yet delivered plus delivered and unacknowledged (0 when the process has no command consumer).',
   ),
 } as const satisfies Record<string, MetricDef>;
 

@@ -82,7 +82,6 @@ describe('reconciliation against the sim exchange', () => {
   it('detects an orphan injected at the exchange as ORPHANED within one scheduled run', async () => {
     const w = await world('orphan');
     const recon = await reconciliation(w, { schedule: true, intervalMs: 300 });
-    const injectedAt = Date.now();
     await w.sim.admin('orphan', {
       symbol: 'BTC-USD',
       side: 'SELL',
@@ -90,6 +89,9 @@ describe('reconciliation against the sim exchange', () => {
       clientOrderId: 'orph-1',
       push: false,
     });
+    // Taken once the exchange holds the orphan: a run that started while the admin call was still in
+    // flight (slow on a loaded machine) may have listed the venue's orders before it existed.
+    const injectedAt = Date.now();
     const report = await next(recon.reports$, (r) => r.reason === 'scheduled' && r.startedAt > injectedAt);
     expect(kinds(report)).toEqual({ 'orph-1': 'ORPHANED' });
     expect(report.findings[0]).toMatchObject({

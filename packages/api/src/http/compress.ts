@@ -42,23 +42,63 @@ export async function sendCompressedJson(
 ): Promise<boolean> {
   if (req.method === 'HEAD' || !response.body) return false;
   if (!COMPRESSIBLE_TYPE.test(response.headers.get('content-type') ?? '')) return false;
-  const accept = req.headers['accept-encoding'];
-  const encoding = negotiateEncoding(Array.isArray(accept) ? accept.join(',') : accept, ['br', 'gzip']);
+  const encoding = acceptedEncoding(req);
   if (!encoding) return false;
   const body = Buffer.from(await response.arrayBuffer());
+  await writeEncoded(res, response.status, headers, body, encoding);
+  return true;
+}
+
+/**
+ * Send a complete JSON text (the fast GraphQL path): as it is, or gzip/brotli under the same rules as
+ * `sendCompressedJson`, so both paths put the same bytes and headers on the wire. A string body leaves
+ * node:http one write for headers and body together (a Buffer costs a writev of two).
+ */
+export async function sendJsonBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  text: string,
+): Promise<void> {
+  const bytes = Buffer.byteLength(text);
+  const headers: Record<string, string> = { 'content-type': contentType, 'content-length': String(bytes) };
+  const encoding = acceptedEncoding(req);
+  if (!encoding || bytes < COMPRESS_MIN_BYTES) {
+    // As writeEncoded does for a small body: the answer varies with Accept-Encoding all the same.
+    if (encoding) headers.vary = 'Accept-Encoding';
+    res.writeHead(status, headers);
+    res.end(text);
+    return;
+  }
+  await writeEncoded(res, status, headers, Buffer.from(text), encoding);
+}
+
+function acceptedEncoding(req: IncomingMessage): 'br' | 'gzip' | undefined {
+  const accept = req.headers['accept-encoding'];
+  if (accept === undefined) return undefined;
+  return negotiateEncoding(Array.isArray(accept) ? accept.join(',') : accept, ['br', 'gzip']);
+}
+
+async function writeEncoded(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: Buffer,
+  encoding: 'br' | 'gzip',
+): Promise<void> {
   const out = { ...headers };
   out.vary = out.vary ? `${out.vary}, Accept-Encoding` : 'Accept-Encoding';
   if (body.length < COMPRESS_MIN_BYTES) {
-    res.writeHead(response.status, { ...out, 'content-length': String(body.length) });
+    res.writeHead(status, { ...out, 'content-length': String(body.length) });
     res.end(body);
-    return true;
+    return;
   }
   const packed = await compressBody(body, encoding);
-  res.writeHead(response.status, {
+  res.writeHead(status, {
     ...out,
     'content-encoding': encoding,
     'content-length': String(packed.length),
   });
   res.end(packed);
-  return true;
 }

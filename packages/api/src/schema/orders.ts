@@ -1,10 +1,10 @@
-import { Repeater } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import { ORDER_STATUSES, type Fill, type Order, type OrderStatus } from '@veloz/engine';
 import { canOperate } from '../auth';
 import type { ApiContext } from '../context';
 import { ForbiddenError } from '../errors';
 import { CursorExpiredError, type ProjectedEvent } from '../projection/event-log';
+import { OrderEventStream } from '../projection/order-event-stream';
 import type { PlaceOrderOutcome } from '../services/order-service';
 import { builder } from './builder';
 import { MUTATION_ERRORS } from './errors';
@@ -270,10 +270,7 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_r, args, ctx) => {
       const projection = ctx.services.projection;
-      let cursor = args.after ?? projection.status().appliedSeq;
-      const match = (e: ProjectedEvent) =>
-        (!args.clientOrderId || e.event.clientOrderId === args.clientOrderId) &&
-        (!args.symbol || e.order.symbol === args.symbol);
+      const cursor = args.after ?? projection.status().appliedSeq;
       // Validate the cursor before the stream starts so the client gets a clear error at once.
       try {
         projection.eventsAfter(cursor, 0);
@@ -282,24 +279,10 @@ builder.subscriptionFields((t) => ({
           throw new GraphQLError(err.message, { extensions: { code: err.code, oldestCursor: err.oldest } });
         throw err;
       }
-      return new Repeater<ProjectedEvent>(async (push, stop) => {
-        let stopped = false;
-        void stop.then(() => (stopped = true));
-        while (!stopped) {
-          const next = projection.nextBatch();
-          let batch: ProjectedEvent[];
-          try {
-            batch = projection.eventsAfter(cursor, 500);
-          } catch (err) {
-            stop(err);
-            return;
-          }
-          for (const e of batch) {
-            cursor = e.seq;
-            if (match(e)) await push(e);
-          }
-          if (batch.length === 0) await Promise.race([next, stop]);
-        }
+      // Over graphql-ws this stream is not iterated: src/ws/fanout.ts delivers its events through a group.
+      return new OrderEventStream(projection, cursor, {
+        clientOrderId: args.clientOrderId,
+        symbol: args.symbol,
       });
     },
     resolve: (e) => e,

@@ -77,6 +77,38 @@ export function createCommandBus(opts: CommandBusOptions): CommandBus {
     }
   };
 
+  /** Commands waiting for the next pipeline: every send of one event-loop turn shares one write. */
+  let outbox: { json: string; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  let flushing = false;
+
+  const flush = async () => {
+    const batch = outbox;
+    outbox = [];
+    const p = opts.redis.pipeline();
+    for (const c of batch) p.xadd(commandsKey, 'MAXLEN', '~', COMMANDS_MAXLEN, '*', 'command', c.json);
+    try {
+      const replies = (await p.exec()) ?? [];
+      batch.forEach((c, i) => {
+        const err = replies[i]?.[0];
+        if (err) c.reject(err);
+        else c.resolve();
+      });
+    } catch (err) {
+      for (const c of batch) c.reject(err);
+    }
+    flushing = false;
+    if (outbox.length > 0) schedule();
+  };
+  const schedule = () => {
+    flushing = true;
+    setImmediate(() => void flush());
+  };
+  const append = (json: string) =>
+    new Promise<void>((resolve, reject) => {
+      outbox.push({ json, resolve, reject });
+      if (!flushing) schedule();
+    });
+
   return {
     start() {
       starting ??= (async () => {
@@ -116,15 +148,7 @@ export function createCommandBus(opts: CommandBusOptions): CommandBus {
         timer = setTimeout(() => resolve(undefined), timeoutMs);
       });
       try {
-        await opts.redis.xadd(
-          commandsKey,
-          'MAXLEN',
-          '~',
-          COMMANDS_MAXLEN,
-          '*',
-          'command',
-          JSON.stringify(command),
-        );
+        await append(JSON.stringify(command));
         const r = await result;
         return r ? { commandId, result: r, timedOut: false } : { commandId, timedOut: true };
       } finally {

@@ -40,11 +40,16 @@ export interface EngineStatus {
   venues: VenueStatus[];
 }
 
-/** `KpiSample`: one engine KPI sample; `data` is the JSON the engine wrote (totals since it started). */
-export interface KpiSample {
-  id: string;
+/**
+ * The part of a `KpiSnapshot` the dashboard selects (`KPI_POINT_FIELDS`): order counters are totals
+ * since the engine started; latencies in ms over the engine's sliding window (null: no acks in it).
+ */
+export interface KpiSnapshotPoint {
+  /** Epoch ms of the sample. */
   at: number;
-  data: unknown;
+  engineUp: boolean;
+  orders: { submitted: number; filled: number; rejected: number };
+  ackLatency: { p50Ms: number | null; p99Ms: number | null };
 }
 
 export interface OrderSummary {
@@ -256,25 +261,43 @@ export const EngineStatusSubscription: TypedDocumentNode<{ engineStatus: EngineS
   ${ENGINE_FIELDS}
 `;
 
-/** The newest KPI samples, newest first. */
-export const KpisQuery: TypedDocumentNode<{ kpis: KpiSample[] }, { last: number }> = gql`
-  query Kpis($last: Int!) {
-    kpis(last: $last) {
-      id
-      at
-      data
+const KPI_POINT_FIELDS = gql`
+  fragment KpiPointFields on KpiSnapshot {
+    at
+    engineUp
+    orders {
+      submitted
+      filled
+      rejected
+    }
+    ackLatency {
+      p50Ms
+      p99Ms
     }
   }
 `;
 
-export const KpisSubscription: TypedDocumentNode<{ kpis: KpiSample }, { intervalMs: number }> = gql`
-  subscription KpisStream($intervalMs: Int!) {
-    kpis(intervalMs: $intervalMs) {
-      id
-      at
-      data
+/** KPI snapshots of the last `window` (1m, 5m, 15m, 1h), oldest first, at most `points`: the sparklines' start. */
+export const KpiHistoryQuery: TypedDocumentNode<
+  { kpiHistory: KpiSnapshotPoint[] },
+  { window: string; points: number }
+> = gql`
+  query KpiHistory($window: String!, $points: Int!) {
+    kpiHistory(window: $window, points: $points) {
+      ...KpiPointFields
     }
   }
+  ${KPI_POINT_FIELDS}
+`;
+
+/** The KPI snapshot every `intervalMs` (engine down: `engineUp` false, last known counters). */
+export const KpisSubscription: TypedDocumentNode<{ kpis: KpiSnapshotPoint }, { intervalMs: number }> = gql`
+  subscription KpisStream($intervalMs: Int!) {
+    kpis(intervalMs: $intervalMs) {
+      ...KpiPointFields
+    }
+  }
+  ${KPI_POINT_FIELDS}
 `;
 
 export const OrdersQuery: TypedDocumentNode<

@@ -12,15 +12,22 @@ const p = (at: number, submitted: number, filled = 0, rejected = 0): KpiPoint =>
 });
 
 describe('KPI samples', () => {
-  it('reads the engine sample JSON, summing rejections by code', () => {
-    expect(
-      toKpiPoint(5, {
-        orders: { submitted: 10, filled: 7, rejected: { MAX_NOTIONAL: 2, VENUE_REJECTED: 1 } },
-        ackLatencyMs: { p50: 1.5, p99: null, samples: 3 },
-      }),
-    ).toEqual({ at: 5, submitted: 10, filled: 7, rejected: 3, p50: 1.5, p99: null });
-    expect(toKpiPoint(5, { state: 'RUNNING' })).toBeUndefined();
-    expect(toKpiPoint(5, null)).toBeUndefined();
+  it('reads a typed KPI snapshot; no current latency while the engine is down', () => {
+    const k = {
+      at: 5,
+      engineUp: true,
+      orders: { submitted: 10, filled: 7, rejected: 3 },
+      ackLatency: { p50Ms: 1.5, p99Ms: null },
+    };
+    expect(toKpiPoint(k)).toEqual({ at: 5, submitted: 10, filled: 7, rejected: 3, p50: 1.5, p99: null });
+    expect(toKpiPoint({ ...k, engineUp: false, ackLatency: { p50Ms: 1.5, p99Ms: 9 } })).toEqual({
+      at: 5,
+      submitted: 10,
+      filled: 7,
+      rejected: 3,
+      p50: null,
+      p99: null,
+    });
   });
 
   it('keeps the history ordered, unique and bounded', () => {

@@ -1,9 +1,10 @@
 /**
- * Order flow and latency from the engine's KPI samples (pure). The engine publishes totals since it
- * started, once a second; rates per minute are differences over a trailing window.
+ * Order flow and latency from the engine's typed KPI snapshots (pure). Order counters are totals since
+ * the engine started, sampled once a second; rates per minute are differences over a trailing window.
  */
+import type { KpiSnapshotPoint } from '../graphql/operations';
 
-/** The part of an engine KPI sample the dashboard uses (kept small: it is cached on the device). */
+/** The part of a KPI snapshot the dashboard keeps (small: it is cached on the device). */
 export interface KpiPoint {
   /** Epoch ms. */
   at: number;
@@ -24,26 +25,18 @@ export interface FlowPoint {
   p99: number | null;
 }
 
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-/** Read a KPI sample's `data` JSON as the engine writes it; undefined when it has no order counters. */
-export function toKpiPoint(at: number, data: unknown): KpiPoint | undefined {
-  if (typeof data !== 'object' || data === null) return undefined;
-  const d = data as { orders?: Record<string, unknown>; ackLatencyMs?: Record<string, unknown> };
-  if (!d.orders) return undefined;
-  const rejected = d.orders.rejected;
-  const rejectedTotal =
-    typeof rejected === 'object' && rejected !== null
-      ? Object.values(rejected).reduce((sum: number, v) => sum + num(v), 0)
-      : num(rejected);
+/**
+ * A KPI snapshot as a point. While the engine is down the counters are the last known (no flow) and
+ * there is no current latency, so p50/p99 are null.
+ */
+export function toKpiPoint(k: KpiSnapshotPoint): KpiPoint {
   return {
-    at,
-    submitted: num(d.orders.submitted),
-    filled: num(d.orders.filled),
-    rejected: rejectedTotal,
-    p50: numOrNull(d.ackLatencyMs?.p50),
-    p99: numOrNull(d.ackLatencyMs?.p99),
+    at: k.at,
+    submitted: k.orders.submitted,
+    filled: k.orders.filled,
+    rejected: k.orders.rejected,
+    p50: k.engineUp ? k.ackLatency.p50Ms : null,
+    p99: k.engineUp ? k.ackLatency.p99Ms : null,
   };
 }
 

@@ -26,14 +26,12 @@ const engine = (connected: boolean, extra: Partial<EngineStatus> = {}): EngineSt
   ...extra,
 });
 
-/** An engine KPI sample as the engine writes it (totals since start). */
+/** A typed KPI snapshot as the API serves it (totals since the engine started). */
 const kpi = (at: number, submitted: number, filled: number, rejected: number, p50: number, p99: number) => ({
-  id: `${at}-0`,
   at,
-  data: {
-    orders: { submitted, filled, rejected: { MAX_NOTIONAL: rejected } },
-    ackLatencyMs: { p50, p99, samples: 10 },
-  },
+  engineUp: true,
+  orders: { submitted, filled, rejected },
+  ackLatency: { p50Ms: p50, p99Ms: p99 },
 });
 
 const renderDashboard = (
@@ -72,9 +70,11 @@ describe('Dashboard', () => {
   it('renders venue, WAL and KPI cards from the data', async () => {
     const t = renderDashboard({
       Engine: { engine: engine(true) },
-      // Newest first, as the API answers: 2 orders a second over the last 30 s.
-      Kpis: { kpis: [kpi(30_000, 60, 59, 1, 1.5, 9.25), kpi(0, 0, 0, 0, 1.2, 8)] },
+      // kpiHistory, oldest first: 2 orders a second over the last 30 s.
+      KpiHistory: { kpiHistory: [kpi(0, 0, 0, 0, 1.2, 8), kpi(30_000, 60, 59, 1, 1.5, 9.25)] },
     });
+    expect(t.variables.get('KpiHistory')).toEqual({ window: '5m', points: 150 });
+    expect(t.variables.get('KpisStream')).toEqual({ intervalMs: 1000 });
     const venue = await screen.findByRole('region', { name: 'Venue sim' });
     expect(within(venue).getByText('CONNECTED')).toBeTruthy();
     expect(within(venue).getByText('2')).toBeTruthy();
@@ -89,6 +89,13 @@ describe('Dashboard', () => {
     expect(within(flow).getByRole('img', { name: /Submitted per minute trend, latest 180/ })).toBeTruthy();
     const latency = screen.getByRole('region', { name: 'Ack latency' });
     expect(within(latency).getByText('12.0 ms')).toBeTruthy();
+    // The same sample delivered again at the next tick adds no point.
+    t.push('KpisStream', { kpis: kpi(60_000, 180, 170, 4, 1.7, 12) });
+    expect(within(flow).getByText('180')).toBeTruthy();
+    // Engine down: last known counters, no latency; no flow over the following minute.
+    t.push('KpisStream', { kpis: { ...kpi(125_000, 180, 170, 4, 1.7, 12), engineUp: false } });
+    expect(await within(flow).findAllByText('0')).toHaveLength(3);
+    expect(await within(latency).findByRole('img', { name: /Latency p99 trend, latest —/ })).toBeTruthy();
   });
 
   it('marks data as stale with its age when the connection drops, and serves it from the device when offline', async () => {

@@ -7,16 +7,19 @@ import { estimateNextRun } from '../../lib/next-run';
 import {
   EngineQuery,
   EngineStatusSubscription,
-  KpisQuery,
+  KpiHistoryQuery,
   KpisSubscription,
   ReconciliationEventsSubscription,
   ReconciliationReportsQuery,
 } from '../../graphql/operations';
 import { EngineCard, LatencyCard, OrderFlowCard, ReconciliationCard, VenueCard, WalCard } from './cards';
 
-/** KPI samples kept: two minutes at one a second (a minute for the rates, a minute of trend). */
+/** KPI points kept: about two minutes at one a second (a minute for the rates, a minute of trend). */
 const KPI_HISTORY = 120;
 const KPI_INTERVAL_MS = 1000;
+/** The sparklines start from the API's KPI history: the last 5 minutes in 150 points (one per 2 s). */
+const KPI_HISTORY_WINDOW = '5m';
+const KPI_HISTORY_POINTS = 150;
 
 /** Trading health at a glance; every card follows a subscription and falls back to the device cache. */
 export function Dashboard() {
@@ -31,23 +34,24 @@ export function Dashboard() {
     isLive,
   );
 
-  const [kpiQuery] = createQuery({ query: KpisQuery, variables: { last: KPI_HISTORY } });
+  const [kpiQuery] = createQuery({
+    query: KpiHistoryQuery,
+    variables: { window: KPI_HISTORY_WINDOW, points: KPI_HISTORY_POINTS },
+  });
+  // One snapshot a second whether or not the engine sampled anew; repeats of a sample are dropped.
   const [kpiStream] = createSubscription(
     { query: KpisSubscription, variables: { intervalMs: KPI_INTERVAL_MS } },
-    (points: KpiPoint[] | undefined, data) => {
-      const p = toKpiPoint(data.kpis.at, data.kpis.data);
-      return p ? addKpiPoint(points ?? [], p, KPI_HISTORY) : (points ?? []);
-    },
+    (points: KpiPoint[] | undefined, data) => addKpiPoint(points ?? [], toKpiPoint(data.kpis), KPI_HISTORY),
   );
   const kpis = createCachedData(
     'kpis',
     createMemo(() => {
-      const initial = (snapshot(kpiQuery.data?.kpis) ?? []).flatMap((s) => toKpiPoint(s.at, s.data) ?? []);
+      const initial = (snapshot(kpiQuery.data?.kpiHistory) ?? []).map(toKpiPoint);
       const streamed = snapshot(kpiStream.data) ?? [];
       if (initial.length === 0 && streamed.length === 0) return undefined;
       return streamed.reduce(
         (h, p) => addKpiPoint(h, p, KPI_HISTORY),
-        initial.sort((a, b) => a.at - b.at),
+        initial.sort((a, b) => a.at - b.at).slice(-KPI_HISTORY),
       );
     }),
     isLive,

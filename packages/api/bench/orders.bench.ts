@@ -1,0 +1,307 @@
+// placeOrder benchmark with real processes on loopback: Redis, the sim exchange, the engine, one API
+// replica, and the load generator (bench/orders-load.ts) as its own process. Writes
+// bench/results/parts/api-orders.json. Every figure sits beside a reference measured in the same run:
+//  - latency: the two hops no placeOrder can skip, measured alone and summed: a Redis command round trip
+//    between two processes (XADD + blocking XREAD of the answer, the command bus's shape) plus one order
+//    round trip to the sim exchange over HTTP keep-alive (what venue:sim does per order);
+//  - graphql-ws throughput: that Redis command round trip, at the same number in flight;
+//  - HTTP throughput: the sim exchange's own order rate over HTTP keep-alive, at the same number in flight.
+// Usage: npm run bench -w @veloz/api (runs api.bench.ts, then this); BENCH_ORDERS_MS (default 5000) is
+// the measured window of each load run, BENCH_ORDERS_INFLIGHT (default 64) the orders in flight of the
+// sustained runs; BENCH_CPU_PROF=<dir> profiles the engine and the API
+// (bench/cpu-prof.mjs) and stops them with SIGTERM so that they write it.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSimExchange } from '@veloz/venue-sim';
+import {
+  cleanupAccount,
+  killAll,
+  newRedis,
+  newToken,
+  REDIS_URL,
+  spawnApi,
+  spawnEngine,
+  uniqueAccount,
+  type Child,
+} from '../test/support';
+
+const MS = Number(process.env.BENCH_ORDERS_MS ?? 5000);
+const WARM_MS = 1000;
+const RATE = 1000;
+const INFLIGHT = Number(process.env.BENCH_ORDERS_INFLIGHT ?? 64);
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const LOAD = path.join(HERE, 'orders-load.ts');
+const ROOT = path.resolve(HERE, '../../..');
+
+interface Latency {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+interface LoadResult {
+  rate: number;
+  latency: Latency;
+  sequential?: Latency;
+  offered?: number;
+  /** Orders completed in the whole run (warm-up included). */
+  orders: number;
+  /** Open loop: orders that did not get a success answer (ENGINE_UNAVAILABLE after the timeout). */
+  failures?: number;
+  firstFailure?: string;
+  /** CPU time of the load process. */
+  cpuMs: number;
+}
+interface Row {
+  name: string;
+  value: number;
+  unit: string;
+  reference: { name: string; value: number; unit: string } | null;
+  ratio: number | null;
+  goal: string;
+  pass: boolean;
+}
+
+/** Start the load process in `mode`; resolves its JSON answer (or, with `untilReady`, once it is ready). */
+function load(args: Record<string, unknown>): Promise<LoadResult>;
+function load(args: Record<string, unknown>, untilReady: true): Promise<() => void>;
+function load(args: Record<string, unknown>, untilReady = false): Promise<unknown> {
+  const child = spawn(process.execPath, ['--import', 'tsx', LOAD, JSON.stringify(args)], {
+    cwd: path.resolve(HERE, '..'),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  return new Promise((resolve, reject) => {
+    let last: unknown;
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try {
+        last = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (untilReady && (last as { ready?: boolean }).ready) resolve(() => child.kill('SIGKILL'));
+    });
+    child.once('exit', (code) =>
+      code === 0 && last
+        ? resolve(last)
+        : reject(new Error(`load ${String(args.mode)} exited ${code}\n${stderr}`)),
+    );
+  });
+}
+
+/** CPU time (user + system) a process used so far, ms (Linux /proc; 0 elsewhere). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Run `fn`, then print the CPU each process spent per order during it (where the cores go). */
+async function withCpu<T extends LoadResult>(
+  what: string,
+  pids: Record<string, number | undefined>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuMs(p)]));
+  const res = await fn();
+  const perOrder = (cpu: number) => ((cpu / res.orders) * 1000).toFixed(0);
+  const parts = Object.entries(pids).map(([k, p]) => `${k} ${perOrder(cpuMs(p) - before[k]!)}`);
+  parts.push(`load ${perOrder(res.cpuMs)}`);
+  console.log(`  ${what}: CPU µs per order (${res.orders} orders incl. warm-up): ${parts.join(', ')}`);
+  return res;
+}
+
+/** Stop collecting a child's log lines once it is ready (the bench must not parse every order's log). */
+const quiet = (c: Child) => {
+  c.child.stdout?.removeAllListeners('data');
+  c.child.stdout?.resume();
+};
+
+const ms = (x: number) => Number(x.toFixed(3));
+const fmtLat = (l: Latency) =>
+  `p50 ${l.p50.toFixed(2)} ms, p90 ${l.p90.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, max ${l.max.toFixed(2)} ms (n ${l.n})`;
+
+const profEnv = (name: string): Record<string, string> =>
+  process.env.BENCH_CPU_PROF
+    ? {
+        NODE_OPTIONS: `--import ${path.join(HERE, 'cpu-prof.mjs')}`,
+        BENCH_CPU_PROF: process.env.BENCH_CPU_PROF,
+        BENCH_PROF_NAME: name,
+      }
+    : {};
+
+async function redisInfo(): Promise<string> {
+  const r = newRedis();
+  try {
+    return await r.info('server');
+  } finally {
+    r.disconnect();
+  }
+}
+
+async function main() {
+  const account = uniqueAccount('bench-orders');
+  const token = newToken();
+  const refReq = `veloz:{${account}}:bench-echo-req`;
+  const refRes = `veloz:{${account}}:bench-echo-res`;
+  const sim = await spawnSimExchange(['--tick-ms', '0']);
+  let stopEcho: (() => void) | undefined;
+  const children: Child[] = [];
+  try {
+    const engine = await spawnEngine({
+      VELOZ_ACCOUNT: account,
+      VELOZ_SIM_URL: sim.url,
+      VELOZ_RISK_PRICE_BAND_BPS: '0',
+      VELOZ_RISK_MAX_ORDERS_PER_SECOND: '1000000',
+      VELOZ_RISK_MAX_OPEN_ORDERS: '1000000',
+      VELOZ_RECON_ENABLED: 'false',
+      ...profEnv('engine'),
+    });
+    quiet(engine);
+    children.push(engine);
+    const api = await spawnApi({
+      VELOZ_ACCOUNT: account,
+      VELOZ_ENV: 'production',
+      VELOZ_API_TOKENS: `bench:operator:${token}`,
+      // One bench token drives far more than the default per-token limit (100/s); the limiter is measured
+      // apart (docs/api.md) and off here so the rows show the request path itself.
+      VELOZ_API_RATE_LIMIT: '0',
+      ...profEnv('api'),
+    });
+    quiet(api);
+    children.push(api);
+
+    // References first, on an idle system.
+    stopEcho = await load({ mode: 'echo', redisUrl: REDIS_URL, req: refReq, res: refRes }, true);
+    const redisRef = await load({
+      mode: 'redis',
+      redisUrl: REDIS_URL,
+      req: refReq,
+      res: refRes,
+      n: 3000,
+      inflight: INFLIGHT,
+      ms: 3000,
+    });
+    stopEcho();
+    const simRef = await load({ mode: 'sim', url: sim.url, n: 3000, inflight: INFLIGHT, ms: 3000 });
+    console.log(
+      `reference Redis command round trip: sequential ${fmtLat(redisRef.sequential!)}; ${INFLIGHT} in flight ${redisRef.rate.toFixed(0)}/s`,
+    );
+    console.log(
+      `reference sim order over HTTP: sequential ${fmtLat(simRef.sequential!)}; ${INFLIGHT} in flight ${simRef.rate.toFixed(0)}/s`,
+    );
+
+    const base = { url: api.url, token, warmMs: WARM_MS, ms: MS };
+    const redisPid = Number(/process_id:(\d+)/.exec(await redisInfo())?.[1]);
+    const pids = { sim: sim.child.pid, engine: engine.child.pid, api: api.child.pid, redis: redisPid };
+    const seq = await load({ mode: 'sustained', transport: 'ws', inflight: 1, ...base, ms: 2000 });
+    console.log(`placeOrder one at a time over graphql-ws: ${fmtLat(seq.latency)}`);
+    // Unmeasured: JIT-compile every process's order path before the measured runs.
+    await load({ mode: 'sustained', transport: 'ws', inflight: INFLIGHT, ...base, warmMs: 0, ms: 2000 });
+    const open = await withCpu('open loop', pids, () =>
+      load({ mode: 'open', transport: 'ws', rate: RATE, ...base }),
+    );
+    console.log(
+      `placeOrder open loop ${RATE}/s over graphql-ws: ${fmtLat(open.latency)}; achieved ${open.rate.toFixed(0)}/s; ${open.failures} failed ${open.firstFailure ?? ''}`,
+    );
+    const ws = await withCpu('graphql-ws', pids, () =>
+      load({ mode: 'sustained', transport: 'ws', inflight: INFLIGHT, ...base }),
+    );
+    console.log(
+      `placeOrder sustained over graphql-ws, ${INFLIGHT} in flight: ${ws.rate.toFixed(0)}/s; ${fmtLat(ws.latency)}`,
+    );
+    const http = await withCpu('HTTP', pids, () =>
+      load({ mode: 'sustained', transport: 'http', inflight: INFLIGHT, ...base }),
+    );
+    console.log(
+      `placeOrder sustained over HTTP keep-alive, ${INFLIGHT} in flight: ${http.rate.toFixed(0)}/s; ${fmtLat(http.latency)}`,
+    );
+
+    const floor50 = redisRef.sequential!.p50 + simRef.sequential!.p50;
+    const floor99 = redisRef.sequential!.p99 + simRef.sequential!.p99;
+    const floorName = (p: string) =>
+      `Redis command round trip ${p} + sim HTTP order round trip ${p} (each alone, sequential)`;
+    const rows: Row[] = [
+      {
+        name: `placeOrder to journaled answer p50, ${RATE} orders/s open loop, graphql-ws`,
+        value: ms(open.latency.p50),
+        unit: 'ms',
+        reference: { name: floorName('p50'), value: ms(floor50), unit: 'ms' },
+        ratio: open.latency.p50 / floor50,
+        goal: '<= 2 ms',
+        pass: open.latency.p50 <= 2 && open.failures === 0,
+      },
+      {
+        name: `placeOrder to journaled answer p99, ${RATE} orders/s open loop, graphql-ws`,
+        value: ms(open.latency.p99),
+        unit: 'ms',
+        reference: { name: floorName('p99'), value: ms(floor99), unit: 'ms' },
+        ratio: open.latency.p99 / floor99,
+        goal: '<= 10 ms',
+        pass: open.latency.p99 <= 10 && open.failures === 0,
+      },
+      {
+        name: `placeOrder sustained, graphql-ws, ${INFLIGHT} in flight`,
+        value: Math.round(ws.rate),
+        unit: 'orders/s',
+        reference: {
+          name: `Redis command round trip (XADD + XREAD answer, two processes), ${INFLIGHT} in flight`,
+          value: Math.round(redisRef.rate),
+          unit: 'commands/s',
+        },
+        ratio: ws.rate / redisRef.rate,
+        goal: '>= 3000 orders/s',
+        pass: ws.rate >= 3000,
+      },
+      {
+        name: `placeOrder sustained, HTTP keep-alive, ${INFLIGHT} in flight`,
+        value: Math.round(http.rate),
+        unit: 'orders/s',
+        reference: {
+          name: `sim exchange order over HTTP keep-alive, ${INFLIGHT} in flight`,
+          value: Math.round(simRef.rate),
+          unit: 'orders/s',
+        },
+        ratio: http.rate / simRef.rate,
+        goal: '>= 1500 orders/s',
+        pass: http.rate >= 1500,
+      },
+    ];
+    const dir = path.join(ROOT, 'bench', 'results', 'parts');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, 'api-orders.json'),
+      JSON.stringify({ package: '@veloz/api (orders)', rows }, null, 2) + '\n',
+    );
+    for (const r of rows)
+      console.log(
+        `${r.pass ? 'PASS' : 'MISS'} ${r.name}: ${r.value} ${r.unit} (ref ${r.reference?.value} ${r.reference?.unit}, ratio ${r.ratio?.toFixed(2)}; goal ${r.goal})`,
+      );
+  } finally {
+    stopEcho?.();
+    // SIGTERM first: a process started with --cpu-prof (BENCH_CPU_PROF) writes its profile on a clean exit.
+    if (process.env.BENCH_CPU_PROF) await Promise.all(children.map((c) => c.kill('SIGTERM')));
+    await killAll();
+    await sim.kill();
+    const r = newRedis();
+    await cleanupAccount(r, account);
+    r.disconnect();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
