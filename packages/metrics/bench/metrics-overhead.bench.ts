@@ -34,7 +34,7 @@ import { Redis } from 'ioredis';
 import { createEngineMetrics, createKpiSampler, type EngineMetrics, type KpiSampler } from '../src/index';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
-const REDIS_ROUNDS = Number(process.env.BENCH_REDIS_ROUNDS ?? 10);
+const REDIS_ROUNDS = Number(process.env.BENCH_REDIS_ROUNDS ?? 40);
 const WARMUP = 4;
 /** Orders of the isolated-hooks replay. */
 const BATCH = Number(process.env.BENCH_BATCH ?? 4000);
