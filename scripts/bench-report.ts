@@ -7,20 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-
-interface BenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  reference: { name: string; value: number; unit: string } | null;
-  ratio?: number | null;
-  goal: string;
-  pass: boolean;
-}
-interface BenchPart {
-  package: string;
-  rows: BenchRow[];
-}
+import { PARTS_DIR, REPO_ROOT, type BenchPart } from './bench-part';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(
@@ -29,9 +16,8 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.exit(0);
 }
 
-const root = path.resolve(import.meta.dirname, '..');
-const resultsDir = path.join(root, 'bench', 'results');
-const partsDir = path.join(resultsDir, 'parts');
+const resultsDir = path.join(REPO_ROOT, 'bench', 'results');
+const partsDir = PARTS_DIR;
 if (!existsSync(partsDir)) {
   console.error(`no benchmark parts in ${partsDir}: run \`npm run bench\``);
   process.exit(1);

@@ -8,7 +8,6 @@
 // Usage: node --import tsx bench/fanout.bench.ts
 //   env BENCH_FANOUT_CLIENTS (1000), BENCH_FANOUT_MEASURE_MS (2000), BENCH_FANOUT_RATES (10,20,30,…)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -26,6 +25,7 @@ import {
   uniqueAccount,
 } from '../test/support';
 import { clockMs, orderEventStream, type LoadReply, type LoadRequest } from './fanout-lib';
+import { writeBenchPart } from '../../../scripts/bench-part';
 
 if (process.argv.includes('--help')) {
   console.log(
@@ -43,7 +43,6 @@ const RATES = (process.env.BENCH_FANOUT_RATES ?? '10,20,30,40,50,60,70,80,100').
 const GOAL_RATE = 20;
 const P99_GOAL_MS = 50;
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../../..');
 const TSX = ['--import', 'tsx'];
 
 interface Step {
@@ -254,22 +253,23 @@ async function main() {
         `${r.pass ? 'PASS' : 'FAIL'} ${r.name}: ${r.value} ${r.unit} | ${r.reference.name}: ${r.reference.value} ${r.reference.unit}` +
           ` | ratio ${r.ratio === null ? '—' : r.ratio.toFixed(2)} (goal ${r.goal})`,
       );
-    const dir = path.join(root, 'bench', 'results', 'parts');
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, 'api-fanout.json');
-    const part = {
-      package: '@veloz/api',
-      machine: { cpus: os.cpus().length, node: process.version, loadavg: os.loadavg() },
-      // JSON has no Infinity: an unmeasurable p99 (deliveries missing) is written as null.
-      rows: rows.map((r) => ({
-        ...r,
-        value: Number.isFinite(r.value) ? r.value : null,
-        reference: { ...r.reference, value: Number.isFinite(r.reference.value) ? r.reference.value : null },
-      })),
-      steps: { api: ours.steps, bare: ref.steps },
-    };
-    writeFileSync(file, JSON.stringify(part, null, 2) + '\n');
-    console.log(`wrote ${path.relative(root, file)}`);
+    writeBenchPart(
+      'api-fanout.json',
+      {
+        package: '@veloz/api',
+        // JSON has no Infinity: an unmeasurable p99 (deliveries missing) is written as null.
+        rows: rows.map((r) => ({
+          ...r,
+          value: Number.isFinite(r.value) ? r.value : (null as unknown as number),
+          reference: {
+            ...r.reference,
+            value: Number.isFinite(r.reference.value) ? r.reference.value : (null as unknown as number),
+          },
+        })),
+        steps: { api: ours.steps, bare: ref.steps },
+      },
+      { machine: { loadavg: os.loadavg() } },
+    );
   } finally {
     for (const c of children) c.kill('SIGKILL');
     await killAll();

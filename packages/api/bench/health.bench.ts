@@ -11,7 +11,6 @@
 //   node --import tsx bench/health.bench.ts   (BENCH_HEALTH_MS measured window, default 5000;
 //   BENCH_HEALTH_WARM_MS default 1500; BENCH_HEALTH_ROUNDS default 3). Each row takes the best round.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -26,13 +25,13 @@ import {
   uniqueAccount,
   type ApiChild,
 } from '../test/support';
+import { writeBenchPart } from '../../../scripts/bench-part';
 
 const MS = Number(process.env.BENCH_HEALTH_MS ?? 5000);
 const WARM_MS = Number(process.env.BENCH_HEALTH_WARM_MS ?? 1500);
 const ROUNDS = Number(process.env.BENCH_HEALTH_ROUNDS ?? 3);
 const CONNECTIONS = 50;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../../..');
 
 interface LoadResult {
   rps: number;
@@ -151,12 +150,7 @@ async function main() {
         pass: a2 >= 12_000,
       },
     ];
-    const dir = path.join(ROOT, 'bench', 'results', 'parts');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      path.join(dir, 'api-http.json'),
-      JSON.stringify({ package: '@veloz/api (http)', rows }, null, 2) + '\n',
-    );
+    writeBenchPart('api-http.json', { package: '@veloz/api (http)', rows });
     for (const r of rows)
       console.log(
         `${r.pass ? 'PASS' : 'MISS'} ${r.name}: ${r.value} ${r.unit} (ref ${r.reference.value} ${r.reference.unit}, ratio ${r.ratio.toFixed(2)}; goal ${r.goal})`,

@@ -11,7 +11,7 @@
 // sustained runs; BENCH_CPU_PROF=<dir> profiles the engine and the API
 // (bench/cpu-prof.mjs) and stops them with SIGTERM so that they write it.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,7 @@ import {
   uniqueAccount,
   type Child,
 } from '../test/support';
+import { writeBenchPart, type BenchRow } from '../../../scripts/bench-part';
 
 const MS = Number(process.env.BENCH_ORDERS_MS ?? 5000);
 const WARM_MS = 1000;
@@ -34,7 +35,6 @@ const RATE = 1000;
 const INFLIGHT = Number(process.env.BENCH_ORDERS_INFLIGHT ?? 64);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const LOAD = path.join(HERE, 'orders-load.ts');
-const ROOT = path.resolve(HERE, '../../..');
 
 interface Latency {
   n: number;
@@ -55,15 +55,6 @@ interface LoadResult {
   firstFailure?: string;
   /** CPU time of the load process. */
   cpuMs: number;
-}
-interface Row {
-  name: string;
-  value: number;
-  unit: string;
-  reference: { name: string; value: number; unit: string } | null;
-  ratio: number | null;
-  goal: string;
-  pass: boolean;
 }
 
 /** Start the load process in `mode`; resolves its JSON answer (or, with `untilReady`, once it is ready). */
@@ -230,7 +221,7 @@ async function main() {
     const floor99 = redisRef.sequential!.p99 + simRef.sequential!.p99;
     const floorName = (p: string) =>
       `Redis command round trip ${p} + sim HTTP order round trip ${p} (each alone, sequential)`;
-    const rows: Row[] = [
+    const rows: BenchRow[] = [
       {
         name: `placeOrder to journaled answer p50, ${RATE} orders/s open loop, graphql-ws`,
         value: ms(open.latency.p50),
@@ -276,12 +267,7 @@ async function main() {
         pass: http.rate >= 1500,
       },
     ];
-    const dir = path.join(ROOT, 'bench', 'results', 'parts');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      path.join(dir, 'api-orders.json'),
-      JSON.stringify({ package: '@veloz/api (orders)', rows }, null, 2) + '\n',
-    );
+    writeBenchPart('api-orders.json', { package: '@veloz/api (orders)', rows });
     for (const r of rows)
       console.log(
         `${r.pass ? 'PASS' : 'MISS'} ${r.name}: ${r.value} ${r.unit} (ref ${r.reference?.value} ${r.reference?.unit}, ratio ${r.ratio?.toFixed(2)}; goal ${r.goal})`,

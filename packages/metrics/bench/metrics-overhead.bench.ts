@@ -24,14 +24,13 @@
  * compares their CPU cost per order with the engine's.
  * Writes <repo>/bench/results/parts/metrics.json.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { createEngine, type Engine, type StoragePlugin, type WalEntryInput } from '@veloz/engine';
 import { createMemoryStorage, createTestVenue } from '@veloz/engine/testing';
 import { accountKeys, createRedisStorage } from '@veloz/storage-redis';
 import { Redis } from 'ioredis';
 import { createEngineMetrics, createKpiSampler, type EngineMetrics, type KpiSampler } from '../src/index';
+import { writeBenchPart } from '../../../scripts/bench-part';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
 const REDIS_ROUNDS = Number(process.env.BENCH_REDIS_ROUNDS ?? 40);
@@ -378,15 +377,11 @@ async function main() {
     `${row2.pass ? 'PASS' : 'FAIL'} ${row2.name}: ${row2.value} ${row2.unit} (reference ${row2.reference.name}: ` +
       `${row2.reference.value} ${row2.reference.unit}, ratio ${row2.ratio}) — goal ${row2.goal}`,
   );
-  const root = path.resolve(import.meta.dirname, '../../..');
-  const dir = path.join(root, 'bench', 'results', 'parts');
-  mkdirSync(dir, { recursive: true });
-  const part = {
-    package: '@veloz/metrics',
-    machine: { cpus: os.cpus().length, node: process.version, cpuClock: CPU_CLOCK },
-    rows: [row, ...(rowRedis ? [rowRedis] : []), row2],
-  };
-  writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify(part, null, 2) + '\n');
+  writeBenchPart(
+    'metrics.json',
+    { package: '@veloz/metrics', rows: [row, ...(rowRedis ? [rowRedis] : []), row2] },
+    { machine: { cpuClock: CPU_CLOCK } },
+  );
 }
 
 await main();

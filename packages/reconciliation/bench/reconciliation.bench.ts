@@ -5,27 +5,15 @@
  * Writes <repo>/bench/results/parts/reconciliation.json.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { OrderStore, type Order, type VenueOrderReport } from '@veloz/engine';
 import { createSimVenue, spawnSimExchange } from '@veloz/venue-sim';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createReconciliation, reconcile } from '../src/index';
-
-interface Row {
-  name: string;
-  value: number;
-  unit: string;
-  reference: { name: string; value: number; unit: string } | null;
-  ratio: number | null;
-  goal: string;
-  pass: boolean;
-}
+import { writeBenchPart, type BenchRow } from '../../../scripts/bench-part';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const rows: Row[] = [];
+const rows: BenchRow[] = [];
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -41,7 +29,7 @@ function timeIt(fn: () => void, runs: number): number {
   }
   return median(t);
 }
-function push(row: Omit<Row, 'ratio'>): void {
+function push(row: Omit<BenchRow, 'ratio'>): void {
   const full = { ...row, ratio: row.reference ? Number((row.value / row.reference.value).toFixed(3)) : null };
   rows.push(full);
   console.log(
@@ -233,13 +221,4 @@ async function jobBenchmark(): Promise<void> {
 diffBenchmark();
 await jobBenchmark();
 
-const root = path.resolve(import.meta.dirname, '../../..');
-const out = path.join(root, 'bench', 'results', 'parts');
-mkdirSync(out, { recursive: true });
-const part = {
-  package: '@veloz/reconciliation',
-  machine: { cpus: os.cpus().length, node: process.version },
-  rows,
-};
-writeFileSync(path.join(out, 'reconciliation.json'), JSON.stringify(part, null, 2) + '\n');
-console.log(`wrote ${path.join(out, 'reconciliation.json')}`);
+writeBenchPart('reconciliation.json', { package: '@veloz/reconciliation', rows });

@@ -1,24 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pino from 'pino';
 import { systemClock, type OrderEvent, type OrderRequest } from '@veloz/engine';
 import { createRedisStorage, type RedisStorage } from '../src/index';
+import { writeBenchPart, type BenchRow } from '../../../../scripts/bench-part';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export interface BenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  reference: { name: string; value: number; unit: string } | null;
-  ratio: number | null;
-  goal: string;
-  pass: boolean;
-}
-
-const root = path.resolve(import.meta.dirname, '../../../..');
+export type { BenchRow };
 
 /** Print a row as it is measured and collect it. */
 export function report(rows: BenchRow[], row: BenchRow): void {
@@ -26,7 +14,7 @@ export function report(rows: BenchRow[], row: BenchRow): void {
   const ref = row.reference
     ? ` | ${row.reference.name}: ${fmt(row.reference.value)} ${row.reference.unit}`
     : '';
-  const ratio = row.ratio === null ? '' : ` | ratio ${row.ratio.toFixed(2)}`;
+  const ratio = row.ratio == null ? '' : ` | ratio ${row.ratio.toFixed(2)}`;
   console.log(
     `${row.pass ? 'PASS' : 'FAIL'} ${row.name}: ${fmt(row.value)} ${row.unit}${ref}${ratio} (goal ${row.goal})`,
   );
@@ -37,16 +25,7 @@ export const fmt = (n: number): string =>
 
 /** Merge rows into bench/results/parts/storage-redis.json (other benchmark files of this package add theirs). */
 export function writePart(rows: BenchRow[]): void {
-  const dir = path.join(root, 'bench', 'results', 'parts');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'storage-redis.json');
-  const part = {
-    package: '@veloz/storage-redis',
-    machine: { cpus: os.cpus().length, node: process.version },
-    rows,
-  };
-  writeFileSync(file, JSON.stringify(part, null, 2) + '\n');
-  console.log(`wrote ${path.relative(root, file)}`);
+  writeBenchPart('storage-redis.json', { package: '@veloz/storage-redis', rows });
 }
 
 /** Host and port of REDIS_URL for redis-benchmark. */
