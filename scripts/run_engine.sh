@@ -40,7 +40,8 @@ done
 [ -n "$mode" ] || { log "missing mode (dev or prod)"; usage >&2; exit 2; }
 
 cd "$(dirname "$0")/../packages/engine-service"
-bin=(node --import tsx src/bin/engine.ts)
+# A 64 MB young generation: WAL replay at start-up allocates a lot of short-lived objects (docs/wal.md).
+bin=(node --max-semi-space-size=64 --import tsx src/bin/engine.ts)
 [ "$mode" = prod ] && export NODE_ENV="${NODE_ENV:-production}"
 
 log "validating the engine configuration ($mode)"
