@@ -72,6 +72,25 @@ describe('handleCommand', () => {
     expect(venue.submitted).toHaveLength(1);
   });
 
+  it('expires a place-order command older than maxCommandAgeMs without placing it', async () => {
+    const aged = { ...deps, now: () => 1 + 60_001, maxCommandAgeMs: 60_000 };
+    const r = result(await handleCommand(place('c1', order('o1')), '1-0', aged));
+    expect(r).toMatchObject({ commandId: 'c1', ok: false, code: 'COMMAND_EXPIRED', clientOrderId: 'o1' });
+    expect(r.reason).toContain('VELOZ_ENGINE_COMMAND_MAX_AGE_MS');
+    expect(engine.getOrder('o1')).toBeUndefined();
+    expect(submitted('o1')).toHaveLength(0);
+    expect(venue.submitted).toHaveLength(0);
+
+    // At the limit it is placed; a fresh retry with the same client order id places it.
+    const atLimit = { ...deps, now: () => 1 + 60_000, maxCommandAgeMs: 60_000 };
+    expect(result(await handleCommand(place('c2', order('o1')), '2-0', atLimit))).toMatchObject({ ok: true });
+    expect(submitted('o1')).toHaveLength(1);
+    // An old duplicate of an order that exists still answers with that order (idempotent, nothing placed).
+    const dup = result(await handleCommand(place('c3', order('o1')), '3-0', aged));
+    expect(dup).toMatchObject({ commandId: 'c3', ok: true, clientOrderId: 'o1' });
+    expect(venue.submitted).toHaveLength(1);
+  });
+
   it('answers invalid commands with COMMAND_INVALID', async () => {
     expect(result(await handleCommand('nope', '5-0', deps))).toMatchObject({
       commandId: '5-0',

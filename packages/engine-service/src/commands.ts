@@ -7,6 +7,12 @@ export interface CommandHandlerDeps {
   runReconciliation?: (venue?: string) => Promise<{ id: string; findings: number; status: string }>;
   /** True while new orders on `venue` are halted by reconciliation. */
   halted?: (venue: string) => boolean;
+  /**
+   * PLACE_ORDER commands issued longer ago than this (ms, by their `issuedAt`) are answered
+   * COMMAND_EXPIRED and not placed: an order queued while the engine was down must not reach the market
+   * minutes or hours later. Undefined or 0: no limit.
+   */
+  maxCommandAgeMs?: number;
   now: () => number;
 }
 
@@ -88,6 +94,15 @@ export async function handleCommand(
       const id = isObject(cmd.order) ? cmd.order.clientOrderId : undefined;
       const existing = typeof id === 'string' ? engine.getOrder(id) : undefined;
       if (existing) return answer({ commandId: cmd.commandId, ok: true, ...orderFields(existing) });
+      const age = deps.now() - cmd.issuedAt;
+      if (deps.maxCommandAgeMs && age > deps.maxCommandAgeMs)
+        return answer({
+          commandId: cmd.commandId,
+          ok: false,
+          code: 'COMMAND_EXPIRED',
+          reason: `issued ${age} ms ago, older than VELOZ_ENGINE_COMMAND_MAX_AGE_MS (${deps.maxCommandAgeMs} ms): not placed; place it again (the client order id is still free)`,
+          ...(typeof id === 'string' ? { clientOrderId: id } : {}),
+        });
       const venue = isObject(cmd.order) ? cmd.order.venue : undefined;
       if (typeof venue === 'string' && deps.halted?.(venue))
         return answer({

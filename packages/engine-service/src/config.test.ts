@@ -16,6 +16,7 @@ describe('loadEngineServiceConfig', () => {
       logLevel: 'info',
       owner: undefined,
       commandConcurrency: 256,
+      commandMaxAgeMs: 60_000,
     });
   });
 
@@ -37,6 +38,7 @@ describe('loadEngineServiceConfig', () => {
       VELOZ_LOG_LEVEL: 'warn',
       VELOZ_ENGINE_OWNER: 'standby-b',
       VELOZ_ENGINE_COMMAND_CONCURRENCY: '4',
+      VELOZ_ENGINE_COMMAND_MAX_AGE_MS: '0',
     });
     expect(c).toMatchObject({
       redisUrl: 'redis://10.0.0.1:6380/2',
@@ -55,6 +57,7 @@ describe('loadEngineServiceConfig', () => {
       logLevel: 'warn',
       owner: 'standby-b',
       commandConcurrency: 4,
+      commandMaxAgeMs: 0,
     });
   });
 
@@ -96,6 +99,7 @@ describe('loadEngineServiceConfig', () => {
     [{ VELOZ_RECON_ENABLED: 'yes' }, /invalid VELOZ_RECON_ENABLED/],
     [{ VELOZ_RECON_INTERVAL_MS: '50' }, /invalid VELOZ_RECON_INTERVAL_MS/],
     [{ VELOZ_LOG_LEVEL: 'verbose' }, /invalid VELOZ_LOG_LEVEL/],
+    [{ VELOZ_ENGINE_COMMAND_MAX_AGE_MS: '-1' }, /invalid VELOZ_ENGINE_COMMAND_MAX_AGE_MS/],
   ])('rejects %j naming the variable', (env, message) => {
     expect(() => loadEngineServiceConfig(env)).toThrow(message);
   });

@@ -36,6 +36,8 @@ export interface EngineServiceConfig {
   owner: string | undefined;
   /** Commands processed at once (default 256). */
   commandConcurrency: number;
+  /** Place-order commands older than this (ms since their `issuedAt`) expire unplaced; 0 = no limit. */
+  commandMaxAgeMs: number;
 }
 
 /**
@@ -61,6 +63,8 @@ export const ENGINE_SERVICE_ENV = {
   VELOZ_LOG_LEVEL: 'pino level: fatal error warn info debug trace silent (default info)',
   VELOZ_ENGINE_OWNER: 'WAL lease owner id (default host:pid:random)',
   VELOZ_ENGINE_COMMAND_CONCURRENCY: 'commands processed at once (default 256)',
+  VELOZ_ENGINE_COMMAND_MAX_AGE_MS:
+    'place-order commands older than this are answered COMMAND_EXPIRED, not placed; ms, 0 = no limit (default 60000)',
 } as const;
 
 /**
@@ -128,6 +132,7 @@ const envSchema = z.object({
   VELOZ_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   VELOZ_ENGINE_OWNER: z.string().min(1).max(200).optional(),
   VELOZ_ENGINE_COMMAND_CONCURRENCY: int(1, 1024).default(256),
+  VELOZ_ENGINE_COMMAND_MAX_AGE_MS: int(0, 86_400_000).default(60_000),
 });
 
 /**
@@ -187,6 +192,7 @@ export function loadEngineServiceConfig(env: Record<string, string | undefined>)
     logLevel: e.VELOZ_LOG_LEVEL,
     owner: e.VELOZ_ENGINE_OWNER,
     commandConcurrency: e.VELOZ_ENGINE_COMMAND_CONCURRENCY,
+    commandMaxAgeMs: e.VELOZ_ENGINE_COMMAND_MAX_AGE_MS,
   };
 }
 

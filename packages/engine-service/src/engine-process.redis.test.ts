@@ -112,6 +112,22 @@ describe('engine process', () => {
     );
     expect(ord2).toHaveLength(1);
 
+    // A place-order command queued long ago (say while no engine ran) expires unplaced.
+    await sendCommand(redis, account, {
+      ...placeCommand(account, 'old-1', 'ord-old'),
+      issuedAt: Date.now() - 3_600_000,
+    });
+    expect(await resultOf(redis, account, 'old-1')).toMatchObject({
+      ok: false,
+      code: 'COMMAND_EXPIRED',
+      clientOrderId: 'ord-old',
+    });
+    expect(
+      (await walEntries(redis, account)).some(
+        (e) => (e.payload as { clientOrderId?: string }).clientOrderId === 'ord-old',
+      ),
+    ).toBe(false);
+
     // Invalid commands.
     await sendCommand(redis, account, '{"commandId":"bad-1","type":"PLACE_ORDER"}');
     expect(await resultOf(redis, account, 'bad-1')).toMatchObject({

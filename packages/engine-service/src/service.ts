@@ -221,6 +221,7 @@ export function createEngineService(
         handleCommand(raw, entryId, {
           engine: e,
           now: () => clock.now(),
+          maxCommandAgeMs: config.commandMaxAgeMs,
           ...(r
             ? {
                 halted: (venue: string) => r.halted(venue),
