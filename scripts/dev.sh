@@ -38,14 +38,7 @@ root="$PWD"
 . scripts/lib.sh
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 TURBO_NO_UPDATE_NOTIFIER=1
 
-# dev.sh's own settings: read here, not passed on (the engine rejects VELOZ_* variables it does not know).
-state_dir="${VELOZ_DEV_DIR:-$root/.veloz}"
-wait_s="${VELOZ_DEV_WAIT_S:-180}"
-unset VELOZ_DEV_DIR VELOZ_DEV_WAIT_S
-[[ "$wait_s" =~ ^[0-9]+$ ]] || die "VELOZ_DEV_WAIT_S must be a whole number of seconds (got '$wait_s')"
-
-export VELOZ_ACCOUNT="${VELOZ_ACCOUNT:-dev}"
-export VELOZ_API_PORT="${VELOZ_API_PORT:-8080}" VELOZ_SIM_PORT="${VELOZ_SIM_PORT:-7070}"
+read_run_settings
 export VELOZ_PWA_PORT="${VELOZ_PWA_PORT:-5173}"
 
 redis_pid=""

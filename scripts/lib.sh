@@ -203,3 +203,15 @@ wait_http() {
 http_body() {
   node -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(3000) }).then((r) => r.text()).then((t) => console.log(t), () => {})' "$1"
 }
+
+# The settings dev.sh and start.sh share. VELOZ_DEV_DIR (state directory, default $root/.veloz) and
+# VELOZ_DEV_WAIT_S (start-up deadline, default 180) are read into state_dir and wait_s and not passed on
+# (the engine rejects VELOZ_* variables it does not know); the account and ports get their defaults.
+read_run_settings() {
+  state_dir="${VELOZ_DEV_DIR:-$root/.veloz}"
+  wait_s="${VELOZ_DEV_WAIT_S:-180}"
+  unset VELOZ_DEV_DIR VELOZ_DEV_WAIT_S
+  [[ "$wait_s" =~ ^[0-9]+$ ]] || die "VELOZ_DEV_WAIT_S must be a whole number of seconds (got '$wait_s')"
+  export VELOZ_ACCOUNT="${VELOZ_ACCOUNT:-dev}"
+  export VELOZ_API_PORT="${VELOZ_API_PORT:-8080}" VELOZ_SIM_PORT="${VELOZ_SIM_PORT:-7070}"
+}

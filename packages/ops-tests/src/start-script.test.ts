@@ -10,7 +10,7 @@ import {
   runScript,
   sessionPids,
   startScript,
-  waitFor,
+  waitForBanner,
   type ScriptRun,
 } from './support';
 
@@ -83,21 +83,7 @@ describe('scripts/start.sh', () => {
       }),
     );
     const run = running;
-    let exitCode: number | undefined;
-    void run.exited.then((c) => (exitCode = c));
-    const token = await waitFor(
-      'the start-up banner',
-      () => {
-        if (exitCode !== undefined)
-          throw new Error(`start.sh exited ${exitCode}: ${run.stderr().slice(-2000)}`);
-        return /^Operator token: (\S+)$/m.exec(run.stdout())?.[1];
-      },
-      200_000,
-    ).catch((err: unknown) => {
-      throw new Error(
-        `${String(err)}\n--- stderr ---\n${run.stderr().slice(-3000)}\n--- stdout ---\n${run.stdout().slice(-2000)}`,
-      );
-    });
+    const token = await waitForBanner(run, 'start.sh');
     const apiBase = `http://127.0.0.1:${apiPort}`;
     expect(run.stdout()).toContain(`API Base: ${apiBase}\n`);
     const redisPort = Number(/redis-server \(AOF\) under .* on port (\d+)/.exec(run.stderr())?.[1]);

@@ -136,3 +136,24 @@ export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv
   const r = spawnSync('bash', [script, ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+
+/**
+ * Wait (up to `timeoutMs`) for the start-up banner's `Operator token:` line of a dev.sh/start.sh run and
+ * return the token; fails at once, with the script's output, when the script exits first.
+ */
+export async function waitForBanner(run: ScriptRun, name: string, timeoutMs = 200_000): Promise<string> {
+  let exitCode: number | undefined;
+  void run.exited.then((c) => (exitCode = c));
+  return waitFor(
+    'the start-up banner',
+    () => {
+      if (exitCode !== undefined) throw new Error(`${name} exited ${exitCode}: ${run.stderr().slice(-2000)}`);
+      return /^Operator token: (\S+)$/m.exec(run.stdout())?.[1];
+    },
+    timeoutMs,
+  ).catch((err: unknown) => {
+    throw new Error(
+      `${String(err)}\n--- stderr ---\n${run.stderr().slice(-3000)}\n--- stdout ---\n${run.stdout().slice(-2000)}`,
+    );
+  });
+}
