@@ -2,6 +2,7 @@ import { createEngine, type CommandResult, type Engine } from '@veloz/engine';
 import {
   createMemoryStorage,
   createTestVenue,
+  testOrderRequest,
   type MemoryStorage,
   type TestVenue,
 } from '@veloz/engine/testing';
@@ -9,18 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commandKey, handleCommand, type CommandHandlerDeps, type CommandOutcome } from './commands';
 
 const ACCOUNT = 'acc-1';
-const order = (id: string, patch: Record<string, unknown> = {}) => ({
-  clientOrderId: id,
-  account: ACCOUNT,
-  venue: 'test',
-  symbol: 'BTC-USD',
-  side: 'BUY',
-  type: 'LIMIT',
-  timeInForce: 'GTC',
-  quantity: '1',
-  price: '100',
-  ...patch,
-});
+const order = (id: string, patch: Record<string, unknown> = {}) => testOrderRequest(ACCOUNT, id, patch);
 const place = (commandId: string, o: unknown) =>
   JSON.stringify({ commandId, issuedAt: 1, type: 'PLACE_ORDER', order: o });
 

@@ -2,6 +2,7 @@ import { createEngine, type Engine } from '@veloz/engine';
 import {
   createMemoryStorage,
   createTestVenue,
+  testOrderRequest,
   type MemoryStorage,
   type TestVenue,
 } from '@veloz/engine/testing';
@@ -11,18 +12,8 @@ import { createEngineMetrics, type EngineMetrics } from './engine-metrics';
 
 export const ACCOUNT = 'acc-m';
 
-export const order = (id: string, patch: Record<string, unknown> = {}) => ({
-  clientOrderId: id,
-  account: ACCOUNT,
-  venue: 'test',
-  symbol: 'BTC-USD',
-  side: 'BUY',
-  type: 'LIMIT',
-  timeInForce: 'GTC',
-  quantity: '1',
-  price: '100',
-  ...patch,
-});
+export const order = (id: string, patch: Record<string, unknown> = {}) =>
+  testOrderRequest(ACCOUNT, id, patch);
 
 export interface Rig {
   engine: Engine;

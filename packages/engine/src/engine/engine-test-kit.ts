@@ -1,4 +1,5 @@
 import { afterEach } from 'vitest';
+import { testOrderRequest } from '../testing/fixtures';
 import { createMemoryStorage, type MemoryStorage } from '../testing/memory-storage';
 import { createTestVenue, type TestVenue, type TestVenueOptions } from '../testing/test-venue';
 import type { RiskLimitsInput } from '../risk/risk';
@@ -8,18 +9,8 @@ import type { Engine, EngineConfig } from './types';
 // Shared by the engine test files (not exported from the package).
 
 export const ACCOUNT = 'acc-1';
-export const order = (id: string, patch: Record<string, unknown> = {}) => ({
-  clientOrderId: id,
-  account: ACCOUNT,
-  venue: 'test',
-  symbol: 'BTC-USD',
-  side: 'BUY',
-  type: 'LIMIT',
-  timeInForce: 'GTC',
-  quantity: '1',
-  price: '100',
-  ...patch,
-});
+export const order = (id: string, patch: Record<string, unknown> = {}) =>
+  testOrderRequest(ACCOUNT, id, patch);
 
 export async function waitFor(pred: () => boolean, what: string, timeoutMs = 3_000) {
   const deadline = Date.now() + timeoutMs;

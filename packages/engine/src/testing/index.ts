@@ -3,3 +3,4 @@ export * from './test-venue';
 export * from './venue-conformance';
 export * from './storage-conformance';
 export * from './poll';
+export * from './fixtures';
