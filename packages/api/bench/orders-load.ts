@@ -6,11 +6,13 @@
 //   sim        the sim exchange's own order round trip over HTTP keep-alive (node:http, like venue:sim)
 //   open       placeOrder open loop at `rate`/s for `ms` over graphql-ws or HTTP: latency per order
 //   sustained  placeOrder closed loop with `inflight` orders outstanding for `ms`: orders/s
+// open and sustained send placeOrder with `ack` (JOURNALED or VENUE; default VENUE, the schema's).
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { Redis } from 'ioredis';
 import { WebSocket } from 'ws';
 
+type Ack = 'JOURNALED' | 'VENUE';
 type Mode =
   | { mode: 'echo'; redisUrl: string; req: string; res: string }
   | { mode: 'redis'; redisUrl: string; req: string; res: string; n: number; inflight: number; ms: number }
@@ -18,6 +20,7 @@ type Mode =
   | {
       mode: 'open';
       transport: 'ws' | 'http';
+      ack?: Ack;
       url: string;
       token: string;
       rate: number;
@@ -27,6 +30,7 @@ type Mode =
   | {
       mode: 'sustained';
       transport: 'ws' | 'http';
+      ack?: Ack;
       url: string;
       token: string;
       inflight: number;
@@ -52,8 +56,8 @@ const summary = (xs: number[]) => ({
   max: pct(xs, 100),
 });
 
-const PLACE =
-  'mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { __typename ... on PlaceOrderSuccess { order { status seq } } } }';
+const placeQuery = (ack: Ack) =>
+  `mutation($i: PlaceOrderInput!) { placeOrder(input: $i, ack: ${ack}) { __typename ... on PlaceOrderSuccess { order { status seq } } } }`;
 let counter = 0;
 const orderInput = () => ({
   clientOrderId: `ld-${run}-${counter++}`,
@@ -139,7 +143,8 @@ async function openLoop(one: () => Promise<void>, rate: number, ms: number, warm
 }
 
 /** placeOrder over graphql-ws (`conns` connections, round robin) or HTTP keep-alive. */
-function placer(transport: 'ws' | 'http', url: string, token: string, conns: number) {
+function placer(transport: 'ws' | 'http', url: string, token: string, conns: number, ack: Ack) {
+  const PLACE = placeQuery(ack);
   if (transport === 'ws') {
     // The graphql-transport-ws protocol spoken directly over `ws` (connection_init / subscribe / next /
     // complete): the same frames the graphql-ws client sends, at a fraction of its CPU per operation, so
@@ -153,14 +158,15 @@ function placer(transport: 'ws' | 'http', url: string, token: string, conns: num
         );
         ws.once('error', reject);
         ws.on('message', (data) => {
-          const m = JSON.parse(String(data)) as { id?: string; type: string; payload?: unknown };
+          const text = String(data);
+          const m = JSON.parse(text) as { id?: string; type: string; payload?: unknown };
           if (m.type === 'connection_ack') return resolve();
           if (m.type === 'ping') return ws.send(JSON.stringify({ type: 'pong' }));
           const op = m.id === undefined ? undefined : ops.get(m.id);
           if (!op) return;
           if (m.type === 'next') {
-            op.ok = JSON.stringify(m.payload).includes('"PlaceOrderSuccess"');
-            if (!op.ok) op.reject(new Error(JSON.stringify(m.payload)));
+            op.ok = text.includes('"__typename":"PlaceOrderSuccess"');
+            if (!op.ok) op.reject(new Error(text));
           } else if (m.type === 'complete' || m.type === 'error') {
             ops.delete(m.id!);
             if (op.ok) op.resolve();
@@ -321,14 +327,15 @@ async function main(): Promise<unknown> {
       return { sequential: summary(seq.slice(Math.floor(args.n / 10))), ...load };
     }
     case 'open': {
-      const p = placer(args.transport, args.url, args.token, 8);
+      const p = placer(args.transport, args.url, args.token, 8, args.ack ?? 'VENUE');
       await closedLoop(p.place, 4, 300); // connect and warm the JIT
       const res = await openLoop(p.place, args.rate, args.ms, args.warmMs);
       await p.close();
       return res;
     }
     case 'sustained': {
-      const p = placer(args.transport, args.url, args.token, args.transport === 'ws' ? 8 : args.inflight);
+      const conns = args.transport === 'ws' ? 8 : args.inflight;
+      const p = placer(args.transport, args.url, args.token, conns, args.ack ?? 'VENUE');
       const res = await closedLoop(p.place, args.inflight, args.ms, args.warmMs);
       await p.close();
       return res;

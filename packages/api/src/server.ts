@@ -5,8 +5,8 @@ import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import type { ExecutionResult } from 'graphql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { ExecutionResult, GraphQLError } from 'graphql';
+import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import pino, { type Logger } from 'pino';
 import { createAuthenticator, createDevToken, type Principal } from './auth';
 import { sha256Hex } from './auth-hash';
@@ -152,7 +152,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     ],
   });
 
-  // POST application/json single queries without yoga's per-request machinery (same answers; see the file).
+  // POST application/json single queries and mutations without yoga's per-request machinery (same answers;
+  // see the file).
   const fast = createFastGraphQL({
     schema,
     services,
@@ -162,8 +163,11 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
         parse: (q) => e.parse(q),
         validate: (d) => e.validate(e.schema, d),
         execute: (args) => e.execute(args) as ExecutionResult | Promise<ExecutionResult>,
+        // yoga's handleError for an exception out of execution (masked errors are always on here).
+        maskError: (err) => maskError(err, 'Unexpected error.', dev) as GraphQLError,
       };
     },
+    fetchAPI: yoga.fetchAPI,
   });
 
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {

@@ -319,6 +319,91 @@ describe('orders', () => {
     expect(String((big.body.data?.placeOrder as { reason: string }).reason)).toMatch(/quantity/i);
   });
 
+  it('ack JOURNALED answers PENDING_NEW once journaled; the order then reaches NEW and FILLED', async () => {
+    const PLACE_JOURNALED = `mutation($input: PlaceOrderInput!) {
+      placeOrder(input: $input, ack: JOURNALED) {
+        __typename
+        ... on PlaceOrderSuccess { existing order { ${ORDER_FIELDS} } }
+        ... on Error { code message }
+        ... on RejectedError { rejectCode reason }
+      }
+    }`;
+    const ws = wsClient(apiA.url, operator);
+    const events = collect<{ orderEvents: { seq: number; type: string; order: { status: string } } }>(
+      ws,
+      EVENTS_SUB,
+      { id: 'ord-journaled' },
+    );
+    await collect(ws, '{ health { ok } }').until((i) => i.length === 1, 'ws ready');
+
+    // Over graphql-ws, the transport of the benchmark's acceptance rows.
+    const placed = collect<Placed>(ws, PLACE_JOURNALED, { input: limitOrder('ord-journaled') });
+    await placed.until((i) => i.length === 1, 'placeOrder answer');
+    const answer = placed.items[0]!.placeOrder;
+    expect(answer).toMatchObject({
+      __typename: 'PlaceOrderSuccess',
+      existing: false,
+      order: { clientOrderId: 'ord-journaled', quantity: '0.01' },
+    });
+    // PENDING_NEW, or NEW when the venue's ack was applied by this replica before it answered.
+    expect(['PENDING_NEW', 'NEW']).toContain(answer.order!.status);
+    // Read-your-writes: the replica that answered has the order at least at the answered seq.
+    const read = await gql<{ order: { status: string; seq: number } }>(
+      apiA.url,
+      viewer,
+      '{ order(clientOrderId: "ord-journaled") { status seq } }',
+    );
+    expect(read.body.data?.order.seq).toBeGreaterThanOrEqual(answer.order!.seq as number);
+    await pollUntil(async () => {
+      const r = await gql<{ order: { status: string } }>(
+        apiA.url,
+        viewer,
+        '{ order(clientOrderId: "ord-journaled") { status } }',
+      );
+      return r.body.data?.order.status === 'NEW';
+    }, 'ord-journaled NEW');
+    await sim.admin('fill', { clientOrderId: 'ord-journaled' });
+    await events.until((i) => i.some((e) => e.orderEvents.type === 'ORDER_FILLED'), 'FILLED event');
+    expect(events.items.map((e) => [e.orderEvents.type, e.orderEvents.order.status])).toEqual([
+      ['ORDER_SUBMITTED', 'PENDING_NEW'],
+      ['ORDER_ACCEPTED', 'NEW'],
+      ['ORDER_FILLED', 'FILLED'],
+    ]);
+    events.dispose();
+    await ws.dispose();
+
+    // Retries are idempotent whatever the ack; rejections before the venue are answered as with VENUE.
+    const retry = await gql<Placed>(apiA.url, operator, PLACE_JOURNALED, {
+      input: limitOrder('ord-journaled'),
+    });
+    expect(retry.body.data?.placeOrder).toMatchObject({ existing: true, order: { status: 'FILLED' } });
+    const big = await gql<Placed>(apiA.url, operator, PLACE_JOURNALED, {
+      input: limitOrder('ord-journaled-big', { quantity: '10' }),
+    });
+    expect(big.body.data?.placeOrder).toMatchObject({
+      __typename: 'RejectedError',
+      rejectCode: 'MAX_QUANTITY',
+    });
+
+    // A cancel sent right after the JOURNALED answer: the engine lets the venue see the order first.
+    const rest = await gql<Placed>(apiA.url, operator, PLACE_JOURNALED, {
+      input: limitOrder('ord-journaled-c'),
+    });
+    expect(rest.body.data?.placeOrder).toMatchObject({ __typename: 'PlaceOrderSuccess' });
+    const canceled = await gql<{ cancelOrder: { order: { status: string } } }>(apiA.url, operator, CANCEL, {
+      id: 'ord-journaled-c',
+    });
+    expect(canceled.body.data?.cancelOrder).toMatchObject({ __typename: 'CancelOrderSuccess' });
+    await pollUntil(async () => {
+      const r = await gql<{ order: { status: string; events: { type: string }[] } }>(
+        apiA.url,
+        viewer,
+        '{ order(clientOrderId: "ord-journaled-c") { status events { type } } }',
+      );
+      return r.body.data?.order.status === 'CANCELED';
+    }, 'ord-journaled-c CANCELED');
+  });
+
   it('filters and paginates orders; two replicas give the same answers', async () => {
     for (const [i, side] of (['BUY', 'SELL', 'BUY'] as const).entries())
       expect(

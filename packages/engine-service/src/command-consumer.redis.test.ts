@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 describe('command consumer (real Redis)', () => {
-  it('answers a burst of commands once each, acknowledges all, and runs one order’s commands in turn', async () => {
+  it('answers a burst of commands once each (quiet ones without a result), acknowledges all, and runs one order’s commands in turn', async () => {
     const account = uniqueAccount('burst');
     accounts.push(account);
     const redis = client();
@@ -49,7 +49,10 @@ describe('command consumer (real Redis)', () => {
         running.set(id, running.get(id)! - 1);
         handled++;
         const result: CommandResult = { commandId: c.commandId, ok: true, clientOrderId: id, at: 1 };
-        return { kind: 'result', result };
+        // Every 4th answer is quiet (its answer is in the WAL): acknowledged, no result published.
+        return Number(c.commandId.slice(2)) % 4 === 3
+          ? { kind: 'result', result, quiet: true }
+          : { kind: 'result', result };
       },
     });
     await consumer.start();
@@ -70,17 +73,51 @@ describe('command consumer (real Redis)', () => {
       );
     await p.exec();
 
-    await pollUntil(
-      async () => (await redis.xlen(keys.commandResults(account))) >= 400,
-      'every command answered',
-      15_000,
-    );
+    await pollUntil(() => consumer!.counters().processed >= 400, 'every command answered', 15_000);
     const results = (await redis.xrange(keys.commandResults(account), '-', '+')) as [string, string[]][];
     const ids = results.map(([, f]) => (JSON.parse(f[1]!) as CommandResult).commandId).sort();
-    expect(ids).toEqual(Array.from({ length: 400 }, (_, i) => `c-${i}`).sort());
+    expect(ids).toEqual(
+      Array.from({ length: 400 }, (_, i) => i)
+        .filter((i) => i % 4 !== 3)
+        .map((i) => `c-${i}`)
+        .sort(),
+    );
     expect(overlaps).toBe(0);
     const pending = (await redis.xpending(keys.commands(account), COMMAND_GROUP)) as [number, ...unknown[]];
     expect(pending[0]).toBe(0);
     expect(consumer.counters()).toMatchObject({ processed: 400, failed: 0, errors: 0 });
+  });
+});
+
+describe('quiet answers (the WAL is the answer)', () => {
+  it('acknowledges them without publishing a result', async () => {
+    const account = uniqueAccount('quiet');
+    accounts.push(account);
+    const redis = client();
+    consumer = createCommandConsumer({
+      account,
+      redis,
+      blocking: client(),
+      consumer: 'test',
+      logger,
+      handle: async (raw): Promise<CommandOutcome> => {
+        const c = JSON.parse(raw ?? '{}') as { commandId: string };
+        return { kind: 'result', result: { commandId: c.commandId, ok: true, at: 1 }, quiet: true };
+      },
+    });
+    await consumer.start();
+    const p = redis.pipeline();
+    for (let i = 0; i < 50; i++)
+      p.xadd(
+        keys.commands(account),
+        '*',
+        'command',
+        JSON.stringify({ commandId: `q-${i}`, issuedAt: 1, type: 'PLACE_ORDER', order: {} }),
+      );
+    await p.exec();
+    await pollUntil(() => consumer!.counters().processed >= 50, 'every command acknowledged', 15_000);
+    const pending = (await redis.xpending(keys.commands(account), COMMAND_GROUP)) as [number, ...unknown[]];
+    expect(pending[0]).toBe(0);
+    expect(await redis.xlen(keys.commandResults(account))).toBe(0);
   });
 });

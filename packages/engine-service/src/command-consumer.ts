@@ -1,7 +1,7 @@
 import { COMMAND_GROUP, COMMAND_RESULTS_MAXLEN, keys, type CommandResult } from '@veloz/engine';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { commandKey, type CommandOutcome } from './commands';
+import { commandKey, parseCommand, type CommandOutcome, type ParsedCommand } from './commands';
 import { errorMessage } from './errors';
 
 type StreamEntry = [id: string, fields: string[]];
@@ -28,7 +28,8 @@ export interface CommandConsumerOptions {
   blocking: Redis;
   /** Consumer name in the group (the engine's lease owner). */
   consumer: string;
-  handle: (raw: string | undefined, entryId: string) => Promise<CommandOutcome>;
+  /** `parsed` is `raw` parsed once by the consumer (it needs the order id to serialize on). */
+  handle: (raw: string | undefined, entryId: string, parsed: ParsedCommand) => Promise<CommandOutcome>;
   /** Commands processed at once (default 256); commands of one order always run one after another. */
   concurrency?: number;
   /** XREADGROUP BLOCK, ms (default 1000). */
@@ -64,30 +65,41 @@ export function createCommandConsumer(opts: CommandConsumerOptions): CommandCons
   let stopping: Promise<void> | undefined;
 
   /** Results waiting for the next MULTI (group commit of answers, like the WAL's appends). */
-  let answers: { entryId: string; result: CommandResult; done: () => void }[] = [];
+  let answers: { entryId: string; result: CommandResult; quiet: boolean; done: () => void }[] = [];
   let flushing: Promise<void> | undefined;
 
-  /** Every answer queued while the previous MULTI was in flight goes out in one MULTI: XADD + XACK each. */
+  /**
+   * Every answer queued while the previous MULTI was in flight goes out in one MULTI: XADD + XACK each
+   * (XACK alone for a quiet one, whose answer is in the WAL).
+   */
   const flush = async () => {
     while (answers.length > 0) {
       const batch = answers;
       answers = [];
       for (let attempt = 1; ; attempt++) {
         try {
-          const m = opts.redis.multi();
-          for (const a of batch)
-            m.xadd(
-              results,
-              'MAXLEN',
-              '~',
-              COMMAND_RESULTS_MAXLEN,
-              '*',
-              'result',
-              JSON.stringify(a.result),
-            ).xack(stream, COMMAND_GROUP, a.entryId);
-          const replies = await m.exec();
-          const failed = replies?.find(([err]) => err);
-          if (!replies || failed) throw failed?.[0] ?? new Error('MULTI aborted');
+          if (batch.every((a) => a.quiet)) {
+            // Nothing to publish: one XACK of every entry (a single command needs no MULTI).
+            await opts.redis.xack(stream, COMMAND_GROUP, ...batch.map((a) => a.entryId));
+          } else {
+            const m = opts.redis.multi();
+            for (const a of batch) {
+              if (!a.quiet)
+                m.xadd(
+                  results,
+                  'MAXLEN',
+                  '~',
+                  COMMAND_RESULTS_MAXLEN,
+                  '*',
+                  'result',
+                  JSON.stringify(a.result),
+                );
+              m.xack(stream, COMMAND_GROUP, a.entryId);
+            }
+            const replies = await m.exec();
+            const failed = replies?.find(([err]) => err);
+            if (!replies || failed) throw failed?.[0] ?? new Error('MULTI aborted');
+          }
           for (const a of batch) answered(a.entryId, a.result);
           break;
         } catch (err) {
@@ -133,7 +145,7 @@ export function createCommandConsumer(opts: CommandConsumerOptions): CommandCons
       return Promise.resolve();
     }
     return new Promise<void>((done) => {
-      answers.push({ entryId, result: outcome.result, done });
+      answers.push({ entryId, result: outcome.result, quiet: outcome.quiet === true, done });
       // Next macrotask: answers finished in this turn of the event loop share the MULTI.
       flushing ??= new Promise<void>((r) => setImmediate(r)).then(flush);
     });
@@ -143,13 +155,14 @@ export function createCommandConsumer(opts: CommandConsumerOptions): CommandCons
     const [entryId, fields] = entry;
     let raw: string | undefined;
     for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'command') raw = fields[i + 1];
-    const key = commandKey(raw);
+    const parsed = parseCommand(raw);
+    const key = commandKey(raw, parsed);
     const previous = key ? chains.get(key) : undefined;
     const run = (async () => {
       await previous;
       let outcome: CommandOutcome;
       try {
-        outcome = await opts.handle(raw, entryId);
+        outcome = await opts.handle(raw, entryId, parsed);
       } catch (err) {
         outcome = { kind: 'retry', reason: `handler failed: ${errorMessage(err)}` };
       }

@@ -81,6 +81,43 @@ describe('handleCommand', () => {
     expect(venue.submitted).toHaveLength(1);
   });
 
+  it('ack JOURNALED answers with the ORDER_SUBMITTED seq; a VENUE retry waits for the venue answer', async () => {
+    venue.setSubmitBehavior({ kind: 'hang' });
+    const journaled = (commandId: string, o: unknown) =>
+      JSON.stringify({ commandId, issuedAt: 1, type: 'PLACE_ORDER', order: o, ack: 'JOURNALED' });
+    const outcome = await handleCommand(journaled('c1', order('o1')), '1-0', deps);
+    // The ORDER_SUBMITTED entry is the answer: acknowledged without a published result.
+    expect(outcome).toMatchObject({ kind: 'result', quiet: true });
+    const r = result(outcome);
+    expect(r).toMatchObject({ commandId: 'c1', ok: true, clientOrderId: 'o1', seq: submitted('o1')[0]!.seq });
+    expect(engine.getOrder('o1')!.status).toBe('PENDING_NEW');
+    // A JOURNALED retry answers at once; a VENUE one once the venue's answer is journaled.
+    const retried = await handleCommand(journaled('c2', order('o1')), '2-0', deps);
+    // A retry journals nothing: its answer is published.
+    expect(retried).not.toHaveProperty('quiet');
+    expect(result(retried)).toMatchObject({ ok: true, seq: r.seq });
+    const retry = handleCommand(place('c3', order('o1')), '3-0', deps);
+    await new Promise((resolve) => setImmediate(resolve));
+    venue.releaseHung();
+    const venueAnswered = result(await retry);
+    expect(engine.getOrder('o1')!.status).toBe('NEW');
+    expect(venueAnswered).toMatchObject({ ok: true, seq: engine.getOrder('o1')!.seq });
+    expect(venueAnswered.seq).toBeGreaterThan(r.seq!);
+    expect(venue.submitted).toHaveLength(1);
+    // Refused before anything runs: the command's ack must be one of the two.
+    const bad = JSON.stringify({
+      commandId: 'c4',
+      issuedAt: 1,
+      type: 'PLACE_ORDER',
+      order: order('o2'),
+      ack: 'X',
+    });
+    expect(result(await handleCommand(bad, '4-0', deps))).toMatchObject({
+      code: 'COMMAND_INVALID',
+      field: 'ack',
+    });
+  });
+
   it('answers invalid commands with COMMAND_INVALID', async () => {
     expect(result(await handleCommand('nope', '5-0', deps))).toMatchObject({
       commandId: '5-0',

@@ -20,25 +20,44 @@ export interface CommandHandlerDeps {
  * The outcome of one command: a result to publish, or `retry` when the engine cannot decide now
  * (stopping, fenced) and the command must stay pending for the next engine.
  */
-export type CommandOutcome = { kind: 'result'; result: CommandResult } | { kind: 'retry'; reason: string };
+export type CommandOutcome =
+  | {
+      kind: 'result';
+      result: CommandResult;
+      /**
+       * The WAL is the answer: acknowledge the command without publishing the result. Only a PLACE_ORDER
+       * with `ack: JOURNALED` that journaled its order: the API that sent it waits for the order's
+       * ORDER_SUBMITTED entry, not for a result.
+       */
+      quiet?: true;
+    }
+  | { kind: 'retry'; reason: string };
 
 /** Engine codes meaning "not decided by this engine": the command stays in the stream, unanswered. */
 const RETRY_CODES = new Set(['ENGINE_NOT_READY', 'FENCED']);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
-/** What a command's processing is serialized on: its order (place and cancel of one order run in turn). */
-export function commandKey(raw: string | undefined): string {
+/** A stream entry's `command` field parsed once (by the consumer, for both the key and the handler). */
+export type ParsedCommand = { json: unknown } | { json?: undefined; notJson: true };
+
+export function parseCommand(raw: string | undefined): ParsedCommand {
   try {
-    const c = JSON.parse(raw ?? '') as unknown;
-    if (!isObject(c)) return '';
-    if (c.type === 'PLACE_ORDER' && isObject(c.order) && typeof c.order.clientOrderId === 'string')
-      return `order:${c.order.clientOrderId}`;
-    if (c.type === 'CANCEL_ORDER' && typeof c.clientOrderId === 'string') return `order:${c.clientOrderId}`;
-    if (c.type === 'RUN_RECONCILIATION') return 'reconciliation';
+    return { json: JSON.parse(raw ?? '') as unknown };
   } catch {
-    // invalid: answered at once, nothing to serialize on
+    return { notJson: true };
   }
+}
+
+/** What a command's processing is serialized on: its order (place and cancel of one order run in turn). */
+export function commandKey(raw: string | undefined, parsed: ParsedCommand = parseCommand(raw)): string {
+  const c = parsed.json;
+  // Invalid: answered at once, nothing to serialize on.
+  if (!isObject(c)) return '';
+  if (c.type === 'PLACE_ORDER' && isObject(c.order) && typeof c.order.clientOrderId === 'string')
+    return `order:${c.order.clientOrderId}`;
+  if (c.type === 'CANCEL_ORDER' && typeof c.clientOrderId === 'string') return `order:${c.clientOrderId}`;
+  if (c.type === 'RUN_RECONCILIATION') return 'reconciliation';
   return '';
 }
 
@@ -55,6 +74,7 @@ export async function handleCommand(
   raw: string | undefined,
   fallbackId: string,
   deps: CommandHandlerDeps,
+  parsed: ParsedCommand = parseCommand(raw),
 ): Promise<CommandOutcome> {
   const { engine } = deps;
   const answer = (r: Omit<CommandResult, 'at'>): CommandOutcome => ({
@@ -62,20 +82,17 @@ export async function handleCommand(
     result: { ...r, at: deps.now() },
   });
 
-  let json: unknown;
-  try {
-    json = JSON.parse(raw ?? '');
-  } catch {
+  if ('notJson' in parsed)
     return answer({
       commandId: fallbackId,
       ok: false,
       code: 'COMMAND_INVALID',
       reason: raw === undefined ? 'entry has no "command" field' : 'command is not JSON',
     });
-  }
-  const parsed = commandSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+  const { json } = parsed;
+  const checked = commandSchema.safeParse(json);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
     const id =
       isObject(json) && typeof json.commandId === 'string' && json.commandId ? json.commandId : fallbackId;
     const field = issue.path.join('.');
@@ -87,13 +104,20 @@ export async function handleCommand(
       ...(field ? { field } : {}),
     });
   }
-  const cmd = parsed.data;
+  const cmd = checked.data;
 
   switch (cmd.type) {
     case 'PLACE_ORDER': {
       const id = isObject(cmd.order) ? cmd.order.clientOrderId : undefined;
-      const existing = typeof id === 'string' ? engine.getOrder(id) : undefined;
-      if (existing) return answer({ commandId: cmd.commandId, ok: true, ...orderFields(existing) });
+      let existing = typeof id === 'string' ? engine.getOrder(id) : undefined;
+      if (existing && typeof id === 'string') {
+        // A retry asking for the venue's answer gets it, even when the first attempt was answered JOURNALED.
+        if (cmd.ack !== 'JOURNALED') {
+          await engine.venueAnswer(id);
+          existing = engine.getOrder(id) ?? existing;
+        }
+        return answer({ commandId: cmd.commandId, ok: true, ...orderFields(existing) });
+      }
       const age = deps.now() - cmd.issuedAt;
       if (deps.maxCommandAgeMs && age > deps.maxCommandAgeMs)
         return answer({
@@ -113,7 +137,13 @@ export async function handleCommand(
           field: 'venue',
           ...(typeof id === 'string' ? { clientOrderId: id } : {}),
         });
-      const res = await engine.placeOrder(cmd.order);
+      const res = await engine.placeOrder(cmd.order, cmd.ack ? { ack: cmd.ack } : {});
+      if (res.ok && cmd.ack === 'JOURNALED')
+        return {
+          kind: 'result',
+          result: { commandId: cmd.commandId, ok: true, ...orderFields(res.order), at: deps.now() },
+          quiet: true,
+        };
       if (res.ok) return answer({ commandId: cmd.commandId, ok: true, ...orderFields(res.order) });
       if (RETRY_CODES.has(res.code)) return { kind: 'retry', reason: res.reason };
       return answer({

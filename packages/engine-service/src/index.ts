@@ -21,7 +21,14 @@ export {
   type EngineServiceReady,
   type EngineServiceState,
 } from './service';
-export { handleCommand, commandKey, type CommandHandlerDeps, type CommandOutcome } from './commands';
+export {
+  handleCommand,
+  commandKey,
+  parseCommand,
+  type CommandHandlerDeps,
+  type CommandOutcome,
+  type ParsedCommand,
+} from './commands';
 export {
   createCommandConsumer,
   type CommandConsumer,

@@ -217,21 +217,26 @@ export function createEngineService(
       consumer: owner,
       concurrency: config.commandConcurrency,
       logger: log,
-      handle: (raw, entryId) =>
-        handleCommand(raw, entryId, {
-          engine: e,
-          now: () => clock.now(),
-          maxCommandAgeMs: config.commandMaxAgeMs,
-          ...(r
-            ? {
-                halted: (venue: string) => r.halted(venue),
-                runReconciliation: async (venue?: string) => {
-                  const report = await r.runNow('on-demand', venue ? [venue] : undefined);
-                  return { id: report.id, status: report.status, findings: report.findings.length };
-                },
-              }
-            : {}),
-        }),
+      handle: (raw, entryId, parsed) =>
+        handleCommand(
+          raw,
+          entryId,
+          {
+            engine: e,
+            now: () => clock.now(),
+            maxCommandAgeMs: config.commandMaxAgeMs,
+            ...(r
+              ? {
+                  halted: (venue: string) => r.halted(venue),
+                  runReconciliation: async (venue?: string) => {
+                    const report = await r.runNow('on-demand', venue ? [venue] : undefined);
+                    return { id: report.id, status: report.status, findings: report.findings.length };
+                  },
+                }
+              : {}),
+          },
+          parsed,
+        ),
     });
     // The typed KPI snapshot (@veloz/metrics) every second, with the Prometheus text beside it.
     kpis = createKpiPublisher({ redis, metrics: m, account: config.account, logger: log });

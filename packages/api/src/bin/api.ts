@@ -51,6 +51,9 @@ async function main(): Promise<void> {
       console.log('warning: VELOZ_API_TOKENS is empty; a production start will refuse to run without tokens');
     return;
   }
+  // graphql-js checks every failed `instanceof` against a second class of the same name unless NODE_ENV
+  // is production (a few % of the API's CPU per request); read when graphql loads, below.
+  if (config.env === 'production') process.env.NODE_ENV ??= 'production';
   if (cluster.isWorker) return runWorker(config);
   const logger = pino({ level: config.logLevel, base: { component: 'api', pid: process.pid } });
   if (config.workers > 1) return runPrimary(config, logger);

@@ -7,6 +7,7 @@ import {
   type GraphQLError,
   type GraphQLSchema,
 } from 'graphql';
+import { processRegularResult } from 'graphql-yoga';
 import type { Principal } from '../auth';
 import type { ApiContext, ApiServices } from '../context';
 import { sendJsonBody } from './compress';
@@ -23,6 +24,8 @@ export interface DocumentPreparer {
    * resolve the ESM build (vitest).
    */
   execute(args: ExecutionArgs): ExecutionResult | Promise<ExecutionResult>;
+  /** An exception thrown by `execute` as yoga's masked error (`maskedErrors.maskError`). */
+  maskError(err: unknown): GraphQLError;
 }
 
 export interface FastGraphQLOptions {
@@ -32,6 +35,11 @@ export interface FastGraphQLOptions {
   prepare: () => DocumentPreparer;
   /** Distinct query texts kept (least recently used dropped first). Default 1000. */
   cacheSize?: number;
+  /**
+   * The Fetch API yoga answers with (`yoga.fetchAPI`): a mutation result with errors is shaped by yoga's
+   * own result processor with it. Default: the global one.
+   */
+  fetchAPI?: { Response: typeof Response };
 }
 
 /** A query text seen before: a valid document, or `undefined` when yoga must answer it (invalid, too big). */
@@ -41,21 +49,25 @@ const JSON_TYPE = /^application\/json\s*(?:;\s*charset="?utf-8"?\s*)?$/i;
 const MAX_QUERY_CHARS = 100_000;
 
 /**
- * The fast path for the common GraphQL request: `POST application/json` carrying one query operation.
- * It skips what yoga's generic path spends most of a small request on (a WHATWG Request and Response,
- * the body stream pipeline, the plugin hooks per request) while answering byte for byte as yoga would:
- * documents are parsed and validated once per query text by yoga's own envelop (armor limits, field
- * suggestion blocking), and everything outside the narrow case below returns `false` so the caller hands
- * the request to yoga unchanged:
+ * The fast path for the common GraphQL request: `POST application/json` carrying one query or mutation
+ * operation. It skips what yoga's generic path spends most of a small request on (a WHATWG Request and
+ * Response, the body stream pipeline, the plugin hooks per request) while answering byte for byte as yoga
+ * would: documents are parsed and validated once per query text by yoga's own envelop (armor limits,
+ * field suggestion blocking), executed by the envelop (masked errors), and everything outside the narrow
+ * case below returns `false` so the caller hands the request to yoga unchanged:
  * - another method or content type, a request with an `Origin` (yoga's CORS headers), an `Accept` that
  *   yoga would not answer with plain JSON, a body that is not a single `{ query, operationName?,
- *   variables? }` object (batches, `extensions`), a document yoga rejects, a mutation or subscription;
- * - a result with errors: queries are read-only, so yoga runs the request again and produces the
- *   masked errors and status codes itself (error results are rare and never the hot path).
+ *   variables? }` object (batches, `extensions`), a document yoga rejects, a subscription;
+ * - a query whose result has errors: queries are read-only, so yoga runs the request again and produces
+ *   the masked errors and status codes itself (error results are rare and never the hot path).
+ * A mutation runs exactly once: a result with errors (bad variables, a masked unexpected error) goes
+ * through yoga's own result processor (`processRegularResult`: status, error extensions, body). Expected
+ * domain failures are union members of a plain result, not errors.
  */
 export function createFastGraphQL(options: FastGraphQLOptions) {
   const { schema, services } = options;
   const cacheSize = options.cacheSize ?? 1000;
+  const fetchAPI = options.fetchAPI ?? { Response };
   const cache = new Map<string, CacheEntry>();
   let preparer: DocumentPreparer | undefined;
 
@@ -114,20 +126,39 @@ export function createFastGraphQL(options: FastGraphQLOptions) {
 
       const entry = lookup(query);
       if (!entry) return false;
-      const operation = getOperationAST(entry.document, operationName ?? undefined);
-      if (operation?.operation !== 'query') return false;
+      const kind = getOperationAST(entry.document, operationName ?? undefined)?.operation;
+      if (kind !== 'query' && kind !== 'mutation') return false;
 
       const contextValue: ApiContext = { principal, services };
-      const result = await getPreparer().execute({
+      const args: ExecutionArgs = {
         schema,
         document: entry.document,
         contextValue,
         variableValues: variables ?? null,
         operationName: operationName ?? null,
-      });
-      if (result.errors?.length) return false;
+      };
+      if (kind === 'query') {
+        const result = await getPreparer().execute(args);
+        if (result.errors?.length) return false;
+        if (res.destroyed) return true;
+        await sendJsonBody(req, res, 200, `${mediaType}; charset=utf-8`, JSON.stringify(result));
+        return true;
+      }
+      let result: ExecutionResult;
+      try {
+        result = await getPreparer().execute(args);
+      } catch (err) {
+        // What yoga does with an exception out of execution (its handleError): one masked error.
+        result = { errors: [getPreparer().maskError(err)] };
+      }
       if (res.destroyed) return true;
-      await sendJsonBody(req, res, 200, `${mediaType}; charset=utf-8`, JSON.stringify(result));
+      if (!result.errors?.length) {
+        await sendJsonBody(req, res, 200, `${mediaType}; charset=utf-8`, JSON.stringify(result));
+        return true;
+      }
+      const response = processRegularResult(result, fetchAPI as never, mediaType);
+      const type = response.headers.get('content-type') ?? `${mediaType}; charset=utf-8`;
+      await sendJsonBody(req, res, response.status, type, await response.text());
       return true;
     },
     /** Cached query texts (tests). */

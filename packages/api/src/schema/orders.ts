@@ -214,8 +214,23 @@ const PlaceOrderInput = builder.inputType('PlaceOrderInput', {
   }),
 });
 
+export const PlaceOrderAckEnum = builder.enumType('PlaceOrderAck', {
+  description: 'When `placeOrder` answers.',
+  values: {
+    JOURNALED: {
+      description:
+        "Once the order is in the WAL and visible to this replica (PENDING_NEW, or NEW/FILLED if the venue's answer was applied first), or with the journaled rejection (validation, risk). The engine sends the order to the venue right after; follow it with `order` or `orderEvents` (a venue rejection only shows there).",
+    },
+    VENUE: {
+      description:
+        "Once the venue's answer is journaled and visible to this replica: NEW, FILLED, or a REJECTED error; PENDING_NEW when the venue did not answer in time.",
+    },
+  } as const,
+});
+
 const PlaceOrderPayload = builder.objectRef<PlaceOrderOutcome>('PlaceOrderSuccess').implement({
-  description: "The order as journaled: NEW, FILLED, or PENDING_NEW while the venue's answer is unknown.",
+  description:
+    "The order as journaled: NEW, FILLED, or PENDING_NEW while the venue's answer is unknown or not waited for (`ack: JOURNALED`).",
   fields: (t) => ({
     order: t.field({ type: OrderRef, resolve: (p) => p.order }),
     existing: t.exposeBoolean('existing', {
@@ -233,12 +248,16 @@ const requireOperator = (ctx: ApiContext) => {
 builder.mutationFields((t) => ({
   placeOrder: t.field({
     type: PlaceOrderPayload,
-    description: 'Place an order; answers once its outcome is in the WAL and visible to this replica.',
+    description:
+      "Place an order; answers once its outcome (`ack`: the venue's answer, or only the order's journal entry) is in the WAL and visible to this replica.",
     errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'PlaceOrderResult' } },
-    args: { input: t.arg({ type: PlaceOrderInput, required: true }) },
-    resolve: async (_r, { input }, ctx) => {
+    args: {
+      input: t.arg({ type: PlaceOrderInput, required: true }),
+      ack: t.arg({ type: PlaceOrderAckEnum, required: false, defaultValue: 'VENUE' }),
+    },
+    resolve: async (_r, { input, ack }, ctx) => {
       const by = requireOperator(ctx);
-      return ctx.services.orders.placeOrder({ ...input }, by);
+      return ctx.services.orders.placeOrder({ ...input }, by, ack ?? 'VENUE');
     },
   }),
   cancelOrder: t.field({

@@ -18,7 +18,7 @@ export interface CommandBusOptions {
 
 /** A command without the fields the bus fills in. */
 export type CommandInput =
-  | { type: 'PLACE_ORDER'; order: unknown }
+  | { type: 'PLACE_ORDER'; order: unknown; ack?: 'JOURNALED' | 'VENUE' }
   | { type: 'CANCEL_ORDER'; clientOrderId: string }
   | { type: 'RUN_RECONCILIATION'; venue?: string };
 
@@ -30,11 +30,15 @@ export interface CommandBus {
   /**
    * Append a command (durable: it stays on the stream until the engine answers it) and wait for its
    * result. Resolves `{ timedOut: true }` after `timeoutMs` without a result; rejects when the XADD fails.
+   * `answered`, when given, is another sign of the outcome (the WAL entry of a JOURNALED placeOrder, for
+   * which the engine publishes no result): once it resolves, `send` resolves without a result and stops
+   * waiting for one.
    */
   send(
     command: CommandInput,
     issuedBy: string | undefined,
     timeoutMs: number,
+    answered?: Promise<unknown>,
   ): Promise<{ commandId: string; result?: CommandResult; timedOut: boolean }>;
 }
 
@@ -134,7 +138,7 @@ export function createCommandBus(opts: CommandBusOptions): CommandBus {
       })();
       return stopping;
     },
-    async send(input, issuedBy, timeoutMs) {
+    async send(input, issuedBy, timeoutMs, answered) {
       const commandId = randomUUID();
       const command = {
         ...input,
@@ -143,14 +147,20 @@ export function createCommandBus(opts: CommandBusOptions): CommandBus {
         ...(issuedBy ? { issuedBy } : {}),
       } as Command;
       let timer: NodeJS.Timeout | undefined;
+      let elsewhere = false;
       const result = new Promise<CommandResult | undefined>((resolve) => {
         waiters.set(commandId, resolve);
         timer = setTimeout(() => resolve(undefined), timeoutMs);
+        void answered?.then(() => {
+          elsewhere = true;
+          resolve(undefined);
+        });
       });
       try {
         await append(JSON.stringify(command));
         const r = await result;
-        return r ? { commandId, result: r, timedOut: false } : { commandId, timedOut: true };
+        if (r) return { commandId, result: r, timedOut: false };
+        return { commandId, timedOut: !elsewhere };
       } finally {
         clearTimeout(timer);
         waiters.delete(commandId);

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import {
   createSourceEventStream,
@@ -69,6 +70,39 @@ export interface GraphQLWsServerOptions {
   rateLimiter?: RateLimiter;
 }
 
+/**
+ * graphql-ws sends each message on its own and waits for the write to complete before the next: a
+ * mutation's `next` and `complete` cost two writes, two TCP segments and two wake-ups of the client.
+ * Here the messages of one event-loop turn leave in one write: the socket is corked at the first and
+ * uncorked once the turn's microtasks have run, and graphql-ws's send callback is called once its
+ * message is queued (ws keeps the order of messages; a failed write closes the socket, which graphql-ws
+ * learns from the close). Sends without a callback (the fan-out's) are only corked along when they fall
+ * in the same turn.
+ */
+function coalesceSends(socket: WebSocket): void {
+  const raw = (socket as unknown as { _socket?: Socket })._socket;
+  if (!raw) return;
+  const send = socket.send.bind(socket) as (data: unknown, options?: unknown, cb?: unknown) => void;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    raw.uncork();
+  };
+  socket.send = ((data: unknown, optionsOrCb?: unknown, maybeCb?: unknown) => {
+    const cb = typeof optionsOrCb === 'function' ? optionsOrCb : maybeCb;
+    if (typeof cb !== 'function' || socket.readyState !== socket.OPEN)
+      return send(data, optionsOrCb, maybeCb);
+    if (!corked) {
+      corked = true;
+      raw.cork();
+      // Runs after this turn's microtasks: a `complete` sent as soon as `next` resolved joins it.
+      process.nextTick(uncork);
+    }
+    send(data, typeof optionsOrCb === 'function' ? undefined : optionsOrCb);
+    queueMicrotask(() => (cb as () => void)());
+  }) as typeof socket.send;
+}
+
 export interface GraphQLWsServer {
   /** Close every socket (1001) and the WebSocket server; complete fan-out members. Idempotent. */
   dispose(): Promise<void>;
@@ -126,6 +160,8 @@ export function createGraphQLWsServer(opts: GraphQLWsServerOptions): GraphQLWsSe
         }
       : {}),
   });
+
+  wss.on('connection', coalesceSends);
 
   const wsServer = useServer<Record<string, unknown> | undefined, WsExtra>(
     {

@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { describe, expect, it } from 'vitest';
-import { add, cmp, dec, div, isPositive, mul, sub } from './decimal';
+import { add, cmp, dec, div, isCanonicalDecimal, isPositive, mul, sub } from './decimal';
 
 // The scaled-BigInt fast paths must give exactly what big.js gives (DP 18, half-even).
 const viaBig = {
@@ -69,5 +69,17 @@ describe('decimal fast paths', () => {
     expect(add('1e3', '1')).toBe('1001');
     expect(mul('.5', '2')).toBe('1');
     expect(cmp('1e1', '10')).toBe(0);
+  });
+});
+
+describe('isCanonicalDecimal', () => {
+  it('is true exactly for what dec returns unchanged, up to 18 places', () => {
+    for (const s of ['0', '1', '-2.5', '42000.5', '0.000000000000000001', '12345678901234567890.1']) {
+      expect(isCanonicalDecimal(s), s).toBe(true);
+      expect(dec(s)).toBe(s);
+    }
+    for (const s of ['42000.50', '007', '-0', '1e3', '.5', '+1', '0.0000000000000000001', '', 7]) {
+      expect(isCanonicalDecimal(s), String(s)).toBe(false);
+    }
   });
 });

@@ -88,6 +88,14 @@ function fromScaled(n: bigint, scale: number): Decimal {
 /** `s` itself when it is already canonical, else its canonical form. */
 const canonical = (s: string): Decimal => (CANONICAL_RE.test(s) && s !== '-0' ? s : dec(s));
 
+/**
+ * True when `s` is already what `dec` would return and has at most 18 places: dividing a multiple of it
+ * by the multiplier (`div(mul(s, q), q)`) gives `s` itself.
+ */
+export function isCanonicalDecimal(s: unknown): s is Decimal {
+  return typeof s === 'string' && s !== '-0' && CANONICAL_RE.test(s) && scaleOf(s) <= DIVISION_PLACES;
+}
+
 export function add(a: Decimal, b: Decimal): Decimal {
   if (typeof a === 'string' && typeof b === 'string') {
     if (a === '0' && PLAIN_RE.test(b)) return canonical(b);

@@ -25,6 +25,19 @@ export const OPEN_STATUSES: ReadonlySet<OrderStatus> = new Set([
   'PENDING_CANCEL',
 ]);
 
+/** `OPEN_STATUSES.has(status)` without a hash lookup (the OrderStore runs it for every event it applies). */
+export function isOpenStatus(status: OrderStatus): boolean {
+  switch (status) {
+    case 'PENDING_NEW':
+    case 'NEW':
+    case 'PARTIALLY_FILLED':
+    case 'PENDING_CANCEL':
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** What a client asks for. Validated by `validateOrderRequest` before anything else sees it. */
 export interface OrderRequest {
   /** Client order id: 1-64 chars of [A-Za-z0-9_-]; unique per account, makes retries idempotent. */

@@ -26,6 +26,11 @@ export interface EngineCore {
   rate: RateWindow;
   /** Client order ids between validation and their first journal entry. */
   inflight: Set<string>;
+  /**
+   * Venue submissions in flight, by client order id: settles once the venue's answer is journaled or
+   * after `submitTimeoutMs` (outcome unknown). Never rejects.
+   */
+  submitting: Map<string, Promise<unknown>>;
   store(): OrderStore;
   journal(): Journal | undefined;
   state(): EngineState;

@@ -162,6 +162,79 @@ describe('placeOrder', () => {
     await waitFor(() => s.engine.getOrder('h1')?.status === 'NEW', 'late ack');
   });
 
+  it('ack JOURNALED answers PENDING_NEW once ORDER_SUBMITTED is journaled; the venue answer follows', async () => {
+    const s = await setup({ config: { submitTimeoutMs: 5_000 } });
+    s.venue.setSubmitBehavior({ kind: 'hang' });
+    const r = await s.engine.placeOrder(order('j1'), { ack: 'JOURNALED' });
+    expect(r).toMatchObject({ ok: true, order: { status: 'PENDING_NEW', seq: 1 } });
+    expect(walTypes(s.storage)).toEqual(['ORDER_SUBMITTED:j1']);
+    await waitFor(() => s.venue.submitted.length === 1, 'venue asked');
+    let answered = false;
+    const venueAnswer = s.engine.venueAnswer('j1').then(() => (answered = true));
+    // Orders whose submission is in flight are left to it by the pending-order resolution.
+    expect(await s.engine.resolvePending()).toEqual({ resolved: 0, unresolved: 0 });
+    expect(answered).toBe(false);
+    s.venue.releaseHung();
+    await venueAnswer;
+    expect(s.engine.getOrder('j1')).toMatchObject({ status: 'NEW', venueOrderId: 'test-1' });
+    expect(walTypes(s.storage)).toEqual(['ORDER_SUBMITTED:j1', 'ORDER_ACCEPTED:j1']);
+    await s.engine.venueAnswer('nope'); // nothing in flight: at once
+  });
+
+  it('ack JOURNALED answers risk rejections and bad input as VENUE does', async () => {
+    const s = await setup({ risk: { maxQuantity: '5' } });
+    expect(await s.engine.placeOrder(order('j2', { quantity: '6' }), { ack: 'JOURNALED' })).toMatchObject({
+      ok: false,
+      code: 'MAX_QUANTITY',
+      order: { status: 'REJECTED' },
+    });
+    expect(await s.engine.placeOrder(order('j3', { quantity: '-1' }), { ack: 'JOURNALED' })).toMatchObject({
+      ok: false,
+      code: 'ORDER_INVALID',
+    });
+    s.venue.setSubmitBehavior({ kind: 'reject', reason: 'insufficient balance' });
+    expect(await s.engine.placeOrder(order('j4'), { ack: 'JOURNALED' })).toMatchObject({
+      ok: true,
+      order: { status: 'PENDING_NEW' },
+    });
+    // The venue's rejection is journaled after the answer.
+    await s.engine.venueAnswer('j4');
+    expect(s.engine.getOrder('j4')).toMatchObject({
+      status: 'REJECTED',
+      rejectReason: 'insufficient balance',
+    });
+    expect(s.venue.submitted.map((o) => o.clientOrderId)).toEqual(['j4']);
+  });
+
+  it('a cancel right after a JOURNALED answer waits for the venue to have the order', async () => {
+    const s = await setup({ config: { submitTimeoutMs: 5_000 } });
+    s.venue.setSubmitBehavior({ kind: 'hang' });
+    await s.engine.placeOrder(order('j5'), { ack: 'JOURNALED' });
+    const cancel = s.engine.cancelOrder('j5');
+    await waitFor(() => s.venue.submitted.length === 1, 'venue asked');
+    expect(walTypes(s.storage)).toEqual(['ORDER_SUBMITTED:j5']);
+    s.venue.releaseHung();
+    expect(await cancel).toMatchObject({ ok: true });
+    await waitFor(() => s.engine.getOrder('j5')?.status === 'CANCELED', 'CANCELED');
+    expect(walTypes(s.storage)).toEqual([
+      'ORDER_SUBMITTED:j5',
+      'ORDER_ACCEPTED:j5',
+      'CANCEL_REQUESTED:j5',
+      'ORDER_CANCELED:j5',
+    ]);
+  });
+
+  it('stop journals the venue answers of orders answered JOURNALED', async () => {
+    const s = await setup({ config: { submitTimeoutMs: 5_000 } });
+    s.venue.setSubmitBehavior({ kind: 'hang' });
+    await s.engine.placeOrder(order('j6'), { ack: 'JOURNALED' });
+    await waitFor(() => s.venue.submitted.length === 1, 'venue asked');
+    const stopped = s.engine.stop();
+    s.venue.releaseHung();
+    await stopped;
+    expect(walTypes(s.storage)).toEqual(['ORDER_SUBMITTED:j6', 'ORDER_ACCEPTED:j6']);
+  });
+
   it('does not take effect when the WAL append fails', async () => {
     const s = await setup();
     s.storage.failWith(new Error('redis down'));

@@ -87,6 +87,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Engine {
     lastPrices,
     rate: createRateWindow(clock),
     inflight: new Set(),
+    submitting: new Map(),
     store: () => store,
     journal: () => journal,
     state: () => state$.getValue(),
@@ -262,6 +263,9 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Engine {
     stop() {
       stopping ??= (async () => {
         setState('STOPPING');
+        // Venue answers of orders already answered JOURNALED (bounded by submitTimeoutMs): journaled
+        // now, they need no resolution at the next start.
+        await Promise.all(core.submitting.values());
         subs.unsubscribe();
         journal?.close(new VelozError('ENGINE_STOPPED', 'engine stopping'));
         await journal?.idle();
@@ -280,7 +284,8 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Engine {
       return stopping;
     },
 
-    placeOrder: (input) => placeOrder(core, input),
+    placeOrder: (input, options) => placeOrder(core, input, options),
+    venueAnswer: async (id) => void (await core.submitting.get(id)),
     cancelOrder: (id) => cancelOrder(core, id),
     events$: bus.orderEvents$,
     marketData$: bus.marketData$,

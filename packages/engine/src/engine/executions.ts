@@ -71,7 +71,9 @@ export async function resolvePending(
       (o) =>
         o.status === 'PENDING_NEW' &&
         (!onlyVenue || o.venue === onlyVenue) &&
-        !core.inflight.has(o.clientOrderId),
+        !core.inflight.has(o.clientOrderId) &&
+        // Its own submission answers for it (or gives up after submitTimeoutMs).
+        !core.submitting.has(o.clientOrderId),
     );
   for (const order of pending) {
     const id = order.clientOrderId;

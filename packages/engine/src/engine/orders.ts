@@ -9,7 +9,7 @@ import { VenueError, type SubmitResult } from '../plugins/venue';
 import { checkRisk } from '../risk/risk';
 import { errorMessage, priceKey, type EngineCore } from './core';
 import { eventFromExecution } from './reports';
-import type { CancelOrderResult, EngineErrorCode, PlaceOrderResult } from './types';
+import type { CancelOrderResult, EngineErrorCode, PlaceOrderOptions, PlaceOrderResult } from './types';
 
 /** The book refused the event (state machine, overfill): not a storage failure. */
 export const isBookRefusal = (err: unknown) =>
@@ -116,8 +116,15 @@ async function handleSubmitOutcome(
   }
 }
 
-/** validate → risk → journal → store → venue → journal the answer. */
-export async function placeOrder(core: EngineCore, input: unknown): Promise<PlaceOrderResult> {
+/**
+ * validate → risk → journal → store → venue → journal the answer. With `ack: 'JOURNALED'` the answer is
+ * given once ORDER_SUBMITTED is journaled, and the venue part runs on (tracked in `core.submitting`).
+ */
+export async function placeOrder(
+  core: EngineCore,
+  input: unknown,
+  options: PlaceOrderOptions = {},
+): Promise<PlaceOrderResult> {
   const refused = notReady(core);
   if (refused) return refused;
 
@@ -147,6 +154,7 @@ export async function placeOrder(core: EngineCore, input: unknown): Promise<Plac
     };
   }
   core.inflight.add(id);
+  let submitted: Order | undefined;
   try {
     const venue = core.venues.get(request.venue);
     if (!venue)
@@ -172,42 +180,62 @@ export async function placeOrder(core: EngineCore, input: unknown): Promise<Plac
     core.rate.record();
 
     try {
-      await core.journal()!.orderEvent(id, () => ({
+      const e = await core.journal()!.orderEvent(id, () => ({
         type: 'ORDER_SUBMITTED',
         clientOrderId: id,
         ts: core.clock.now(),
         source: 'engine',
         order: request,
       }));
+      submitted = e?.order;
     } catch (err) {
       return journalFailure(core, err);
     }
-    core.inflight.delete(id);
-
-    const sentAt = performance.now();
-    const outcome = venue.submitOrder(request).then(
-      (result) => handleSubmitOutcome(core, request, { result }, sentAt),
-      (error: unknown) => handleSubmitOutcome(core, request, { error }, sentAt),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), core.config.submitTimeoutMs);
-    });
-    const first = await Promise.race([outcome, timedOut]);
-    clearTimeout(timer);
-    if (first === 'timeout') {
-      core.stats.inc('outcomeUnknown');
-      core.logger.warn({ clientOrderId: id }, 'venue did not answer in time; order stays PENDING_NEW');
-      return { ok: true, order: core.store().get(id)! };
-    }
-    return first;
   } finally {
     core.inflight.delete(id);
   }
+
+  const answer = submit(core, request);
+  if (options.ack === 'JOURNALED') return { ok: true, order: submitted ?? core.store().get(id)! };
+  return answer;
+}
+
+/**
+ * Send a journaled order to its venue and journal the answer. Resolves with the answer, or PENDING_NEW
+ * after `submitTimeoutMs` (the venue's late answer is still journaled). Never rejects.
+ */
+function submit(core: EngineCore, request: OrderRequest): Promise<PlaceOrderResult> {
+  const id = request.clientOrderId;
+  const sentAt = performance.now();
+  const outcome = core.venues
+    .get(request.venue)!
+    .submitOrder(request)
+    .then(
+      (result) => handleSubmitOutcome(core, request, { result }, sentAt),
+      (error: unknown) => handleSubmitOutcome(core, request, { error }, sentAt),
+    );
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), core.config.submitTimeoutMs);
+  });
+  const answer = Promise.race([outcome, timedOut]).then((first): PlaceOrderResult => {
+    clearTimeout(timer);
+    if (core.submitting.get(id) === answer) core.submitting.delete(id);
+    if (first !== 'timeout') return first;
+    core.stats.inc('outcomeUnknown');
+    core.logger.warn({ clientOrderId: id }, 'venue did not answer in time; order stays PENDING_NEW');
+    return { ok: true, order: core.store().get(id)! };
+  });
+  core.submitting.set(id, answer);
+  return answer;
 }
 
 /** Journal CANCEL_REQUESTED, ask the venue; its CANCELED report arrives through executions$. */
 export async function cancelOrder(core: EngineCore, clientOrderId: string): Promise<CancelOrderResult> {
+  // A cancel right after a JOURNALED answer: let the venue see the order first (or give up on it after
+  // submitTimeoutMs), so the cancel is not refused by a venue that has not received the order yet.
+  const submitting = core.submitting.get(clientOrderId);
+  if (submitting) await submitting;
   const refused = notReady(core);
   if (refused) return refused;
   const order = core.store().get(clientOrderId);

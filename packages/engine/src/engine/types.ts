@@ -69,8 +69,22 @@ export type EngineErrorCode =
   | RiskCode;
 
 /**
+ * When `placeOrder` answers. VENUE (default): once the venue's answer is journaled (NEW, FILLED, REJECTED)
+ * or after `submitTimeoutMs` without one (PENDING_NEW). JOURNALED: as soon as ORDER_SUBMITTED is in the
+ * WAL (PENDING_NEW), or with the journaled rejection; the venue is asked right after and its answer is
+ * journaled as usual (a venue rejection then only shows in the WAL, not in the answer).
+ */
+export type PlaceOrderAck = 'JOURNALED' | 'VENUE';
+
+export interface PlaceOrderOptions {
+  /** Default VENUE. */
+  ack?: PlaceOrderAck;
+}
+
+/**
  * The answer to `placeOrder`. `ok: true` with the order as journaled: NEW when the venue acked, FILLED
- * when it filled at once, PENDING_NEW when the venue's answer is unknown (resolved later).
+ * when it filled at once, PENDING_NEW when the venue's answer is unknown (resolved later) or not waited
+ * for (`ack: 'JOURNALED'`).
  * `ok: false` carries the order when the rejection was journaled.
  */
 export type PlaceOrderResult =
@@ -129,8 +143,14 @@ export interface Engine {
   /** Stop everything the engine started, in reverse order, releasing the lease. Idempotent. */
   stop(): Promise<void>;
   /** Validate, check risk, journal, send. Never rejects: failures are results. */
-  placeOrder(input: unknown): Promise<PlaceOrderResult>;
-  /** Journal a cancel request and send it. Never rejects. */
+  placeOrder(input: unknown, options?: PlaceOrderOptions): Promise<PlaceOrderResult>;
+  /**
+   * Resolves once the venue's answer to this order's submission is journaled, or its outcome became
+   * unknown (`submitTimeoutMs`); at once when no submission of the order is in flight in this engine.
+   * Never rejects.
+   */
+  venueAnswer(clientOrderId: string): Promise<void>;
+  /** Journal a cancel request and send it (after the order's submission, if in flight). Never rejects. */
   cancelOrder(clientOrderId: string): Promise<CancelOrderResult>;
   /** Journaled and applied order events, in WAL order. Completes on stop. */
   readonly events$: Observable<EngineEvent>;

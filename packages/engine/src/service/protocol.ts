@@ -46,7 +46,17 @@ const commandBase = {
  * order id exists already is answered with that order (idempotent retries), never a second order.
  */
 export const commandSchema = z.discriminatedUnion('type', [
-  z.object({ ...commandBase, type: z.literal('PLACE_ORDER'), order: z.unknown() }),
+  z.object({
+    ...commandBase,
+    type: z.literal('PLACE_ORDER'),
+    order: z.unknown(),
+    /**
+     * When the engine answers (Engine.placeOrder's `ack`); absent: VENUE. JOURNALED: once ORDER_SUBMITTED
+     * is journaled; that WAL entry is then the answer and no result is published for it (a rejection,
+     * or an order that existed already, is answered with a result as usual).
+     */
+    ack: z.enum(['JOURNALED', 'VENUE']).optional(),
+  }),
   z.object({ ...commandBase, type: z.literal('CANCEL_ORDER'), clientOrderId: z.string().min(1).max(64) }),
   z.object({ ...commandBase, type: z.literal('RUN_RECONCILIATION'), venue: z.string().max(32).optional() }),
 ]);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { OrderEvent, OrderRequest } from '../domain/order';
+import {
+  isOpenStatus,
+  OPEN_STATUSES,
+  ORDER_STATUSES,
+  type OrderEvent,
+  type OrderRequest,
+} from '../domain/order';
+import { div, mul } from '../domain/decimal';
 import { IllegalTransitionError } from '../domain/state-machine';
 import { OrderEventError, OrderStore, reduceOrder } from './order-store';
 
@@ -57,6 +64,30 @@ describe('reduceOrder / OrderStore', () => {
     expect(o.seq).toBe(5);
     expect(s.lastSeq).toBe(5);
     expect(s.openOrderCount).toBe(0);
+  });
+
+  it("a first fill's average price is the division's answer, whatever the price's spelling", () => {
+    for (const [quantity, price] of [
+      ['1', '42000.5'],
+      ['0.3', '42000.50'],
+      ['0.25', '007.10'],
+      ['0.5', '0.000000000000000001'],
+      ['1', '12345678901234567890.123456789012345678'],
+      ['0.7', '3'],
+    ]) {
+      const o = storeWith(submitted('1'), accepted(), fill(quantity!, price!)).get('o1')!;
+      expect(o.averageFillPrice, price).toBe(div(mul(price!, quantity!), quantity!));
+    }
+  });
+
+  it('a new order shares one frozen empty fill list; a fill gives it its own', () => {
+    const s = storeWith(submitted('1', 'a'), submitted('1', 'b'));
+    expect(s.get('a')!.fills).toEqual([]);
+    expect(Object.isFrozen(s.get('a')!.fills)).toBe(true);
+    s.apply(accepted('a'), 3);
+    s.apply(fill('0.5', '10', 'fx', 'a'), 4);
+    expect(s.get('a')!.fills).toHaveLength(1);
+    expect(s.get('b')!.fills).toEqual([]);
   });
 
   it('ten fills of 0.1 sum to exactly "1", no float drift', () => {
@@ -179,5 +210,11 @@ describe('reduceOrder / OrderStore', () => {
     expect(() => OrderStore.fromSnapshot({ version: 2 as 1, lastSeq: 0, orders: [] })).toThrow(
       /snapshot version/,
     );
+  });
+});
+
+describe('isOpenStatus', () => {
+  it('agrees with OPEN_STATUSES for every status', () => {
+    for (const s of ORDER_STATUSES) expect(isOpenStatus(s), s).toBe(OPEN_STATUSES.has(s));
   });
 });

@@ -1,6 +1,6 @@
-import { add, cmp, div, isPositive, mul, ZERO } from '../domain/decimal';
+import { add, cmp, div, isCanonicalDecimal, isPositive, mul, ZERO } from '../domain/decimal';
 import type { Fill, Order, OrderEvent, OrderRequest, OrderStatus } from '../domain/order';
-import { OPEN_STATUSES } from '../domain/order';
+import { isOpenStatus as isOpen, OPEN_STATUSES } from '../domain/order';
 import { transition, type OrderTrigger } from '../domain/state-machine';
 import { VelozError } from '../errors';
 
@@ -36,6 +36,42 @@ function triggerOf(order: Order | undefined, event: OrderEvent): OrderTrigger {
     case 'ORDER_EXPIRED':
       return 'EXPIRE';
   }
+}
+
+/** One string object per distinct value of the fields that repeat across orders (bounded). */
+const interned = new Map<string, string>();
+const INTERN_CAP = 10_000;
+function intern(s: string): string;
+function intern(s: string | undefined): string | undefined;
+function intern(s: string | undefined): string | undefined {
+  if (s === undefined) return s;
+  const known = interned.get(s);
+  if (known !== undefined) return known;
+  if (interned.size < INTERN_CAP) interned.set(s, s);
+  return s;
+}
+
+/** The fills of an order that has none: shared, never mutated (the reducer copies before adding). */
+const NO_FILLS: Fill[] = Object.freeze([]) as unknown as Fill[];
+
+/**
+ * The fields of a new order's request with the repeating ones interned: a book of many orders keeps one
+ * "BTC-USD" instead of one per order (less memory, and replay's garbage collector copies less).
+ * Only the fields `nextOrder` reads.
+ */
+function internedRequest(r: OrderRequest): OrderRequest {
+  const out: OrderRequest = {
+    clientOrderId: r.clientOrderId,
+    account: intern(r.account),
+    venue: intern(r.venue),
+    symbol: intern(r.symbol),
+    side: r.side === 'BUY' ? 'BUY' : r.side === 'SELL' ? 'SELL' : r.side,
+    type: r.type === 'LIMIT' ? 'LIMIT' : r.type === 'MARKET' ? 'MARKET' : r.type,
+    timeInForce: intern(r.timeInForce) as OrderRequest['timeInForce'],
+    quantity: intern(r.quantity),
+  };
+  if (r.price !== undefined) out.price = intern(r.price);
+  return out;
 }
 
 /**
@@ -92,10 +128,10 @@ export function reduceOrder(order: Order | undefined, event: OrderEvent, seq = 0
     const rejected = event.type === 'ORDER_REJECTED';
     const status = transition('INITIAL', rejected ? 'REJECT' : 'SUBMIT', false, id);
     return nextOrder(
-      request,
+      internedRequest(request),
       status,
       ZERO,
-      [],
+      NO_FILLS,
       event.ts,
       event.ts,
       seq,
@@ -130,22 +166,35 @@ export function reduceOrder(order: Order | undefined, event: OrderEvent, seq = 0
       }
       // Notional from the fills themselves (exact), divided once: re-deriving it from the rounded
       // average would drift by 1e-18 per fill.
-      let notional = mul(fill.price, fill.quantity);
-      for (let i = 0; i < fills.length; i++)
-        notional = add(notional, mul(fills[i]!.price, fills[i]!.quantity));
+      let average: string;
+      if (fills.length === 0 && isCanonicalDecimal(fill.price)) {
+        // The first fill's own price is the average (what the division below gives for it).
+        average = fill.price;
+      } else {
+        let notional = mul(fill.price, fill.quantity);
+        for (let i = 0; i < fills.length; i++)
+          notional = add(notional, mul(fills[i]!.price, fills[i]!.quantity));
+        average = div(notional, filled);
+      }
       const nextFills = fills.slice();
-      nextFills.push(fill);
+      // The fill as the book keeps it: its repeating strings interned, like the order's.
+      nextFills.push({
+        fillId: fill.fillId,
+        quantity: intern(fill.quantity),
+        price: intern(fill.price),
+        timestamp: fill.timestamp,
+      });
       if (event.venueOrderId && !venueOrderId) venueOrderId = event.venueOrderId;
       return nextOrder(
         order,
         status,
-        filled,
+        c === 0 ? order.quantity : filled, // fully filled: keep the (interned) quantity string
         nextFills,
         order.createdAt,
         event.ts,
         seq,
         venueOrderId,
-        div(notional, filled),
+        average,
         rejectReason,
       );
     }
@@ -208,10 +257,9 @@ export class OrderStore {
     if (after !== before) {
       this.byId.set(after.clientOrderId, after);
       if (before === undefined) {
-        if (OPEN_STATUSES.has(after.status)) this.openCount++;
+        if (isOpen(after.status)) this.openCount++;
       } else if (before.status !== after.status) {
-        this.openCount +=
-          (OPEN_STATUSES.has(after.status) ? 1 : 0) - (OPEN_STATUSES.has(before.status) ? 1 : 0);
+        this.openCount += (isOpen(after.status) ? 1 : 0) - (isOpen(before.status) ? 1 : 0);
       }
     }
     if (seq > this.seq) this.seq = seq;

@@ -47,6 +47,13 @@ export const redisStorageConfigSchema = z.object({
    * prefetched replies on every scavenge and replay took twice as long.
    */
   readWindow: z.number().int().min(1).max(100_000).default(2000),
+  /**
+   * Reads of at least this many entries (replay after a crash) run their XRANGEs and checksums in a
+   * reader thread (default 250,000; 0: every read). The main thread then only decodes payloads, in
+   * parallel with the next windows' reading. Smaller reads stay on the main thread: starting the thread
+   * costs a few tens of ms.
+   */
+  readThreadMinEntries: z.number().int().min(0).default(250_000),
 });
 
 export type RedisStorageConfig = z.input<typeof redisStorageConfigSchema>;

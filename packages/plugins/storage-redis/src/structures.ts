@@ -8,9 +8,18 @@
  */
 
 /** Key order of a top-level payload (an order event); unknown keys follow in their own order. */
-const EVENT_ORDER = ['type', 'clientOrderId', 'ts', 'source', 'order', 'venueOrderId', 'reason', 'fill'];
+export const EVENT_ORDER = [
+  'type',
+  'clientOrderId',
+  'ts',
+  'source',
+  'order',
+  'venueOrderId',
+  'reason',
+  'fill',
+];
 /** Key order of nested objects (order request, fill): the order the domain types declare them in. */
-const NESTED_ORDER = [
+export const NESTED_ORDER = [
   'clientOrderId',
   'account',
   'venue',

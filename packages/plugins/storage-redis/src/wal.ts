@@ -8,31 +8,44 @@ import {
 } from '@veloz/engine';
 import { createHash } from 'node:crypto';
 import { Command } from 'ioredis';
-import { decodeStreamEntry, RecordBatch } from './codec';
+import { RecordBatch } from './codec';
 import type { ResolvedRedisStorageConfig } from './config';
 import { DurabilityError } from './errors';
 import type { AccountKeys } from './keys';
 import { acquireLease, type RedisLease } from './lease';
 import type { WalRedis } from './redis-client';
 import { APPEND } from './scripts';
+import { readWal } from './wal-read';
 
 const APPEND_SHA = createHash('sha1').update(APPEND).digest('hex');
 /** Bytes kept in front of a batch's records for the EVALSHA header (keys, token, seq, count). */
 const HEADROOM = 512;
+
+const noop = (): void => undefined;
 
 /** RESP bulk string of a string argument. */
 const bulk = (s: string): string => `$${Buffer.byteLength(s, 'utf8')}\r\n${s}\r\n`;
 
 /**
  * An APPEND call whose RESP bytes were built by `RecordBatch.wire`: the client library only queues and
- * writes it and parses the reply (its per-argument encoding cost ~1 µs per record).
+ * writes it and parses the reply (its per-argument encoding cost ~1 µs per record). The reply goes to
+ * `onReply` straight from the client's reply handler, without a promise hop (the command's own promise
+ * is left unsettled and unused).
  */
 class PreEncodedCommand extends Command {
   constructor(
     name: 'evalsha' | 'eval',
     private readonly wire: Buffer,
+    onReply: (code: number, detail: number | string) => void,
+    onError: (err: unknown) => void,
   ) {
     super(name, [], { replyEncoding: 'utf8' });
+    this.resolve = (value: Buffer | Buffer[]) => {
+      this.isResolved = true;
+      const r = this.transformReply(value) as [number, number | string];
+      onReply(r[0], r[1]);
+    };
+    this.reject = onError;
   }
 
   override toWritable(): Buffer {
@@ -45,6 +58,8 @@ interface Pending {
   entries: WalEntryInput[];
   resolve: (seqs: number[]) => void;
   reject: (err: unknown) => void;
+  /** Sequence of the first entry, assigned when the batch is encoded. */
+  first: number;
 }
 
 export interface RedisWalOptions {
@@ -63,11 +78,11 @@ export interface RedisWalStats {
   entries: number;
   /** Append calls refused by fencing (stale lease or sequence). */
   fenced: number;
+  /** Reads (replays) served by the reader thread (`readThreadMinEntries`). */
+  threadReads: number;
 }
 
 export type RedisWal = WalStorage & { readonly stats: RedisWalStats };
-
-type RawEntry = [Buffer, Buffer[]];
 
 /**
  * The WAL on a Redis stream. Appends are group-committed: calls queued while up to `maxInFlight` Lua
@@ -84,19 +99,37 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
   let draining = false;
   /** Next sequence to assign; undefined until read from Redis (after a lease change or a failure). */
   let nextSeq: number | undefined;
-  const stats: RedisWalStats = { batches: 0, entries: 0, fenced: 0 };
+  const stats: RedisWalStats = { batches: 0, entries: 0, fenced: 0, threadReads: 0 };
+  const waitForReplicas = config.durability === 'replicas';
+  /**
+   * `replicas`: one batch at a time. Each WAIT holds the connection until the replicas confirmed (or
+   * replicaTimeoutMs), so a second batch could not overtake it anyway; it waits here instead, growing
+   * by group commit, and a lease renewal never queues behind more than one WAIT.
+   */
+  const maxInFlight = waitForReplicas ? 1 : config.maxInFlight;
 
+  const resolved = Promise.resolve();
+  /** One executor for every append's promise (no closure per call): it fills in `capture`. */
+  let capture: Pending | undefined;
+  const captureExecutor = (resolve: (seqs: number[]) => void, reject: (err: unknown) => void): void => {
+    capture!.resolve = resolve;
+    capture!.reject = reject;
+  };
+  /** RESP of the APPEND arguments that only change with the lease (numkeys, keys, token). */
+  let leaseArgs = '';
+  let argsLease: RedisLease | undefined;
   const schedule = () => {
     if (scheduled) return;
     scheduled = true;
-    queueMicrotask(pump);
+    // A resolved promise's job, not queueMicrotask: that wraps every callback in an AsyncResource.
+    void resolved.then(pump);
   };
 
   function pump(): void {
     scheduled = false;
     if (draining && inFlight > 0) return;
     draining = false;
-    while (queue.length > 0 && inFlight < config.maxInFlight) {
+    while (queue.length > 0 && inFlight < maxInFlight) {
       if (nextSeq === undefined) {
         if (inFlight === 0 && !resyncing) resync();
         return;
@@ -121,16 +154,15 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
   }
 
   function take(): Pending[] {
-    const first = queue.shift()!;
-    const batch = [first];
-    let n = first.entries.length;
-    while (queue.length > 0) {
-      const next = queue[0]!;
-      if (next.lease !== first.lease || n + next.entries.length > config.maxBatch) break;
-      batch.push(queue.shift()!);
+    const lease = queue[0]!.lease;
+    let n = queue[0]!.entries.length;
+    let k = 1;
+    for (; k < queue.length; k++) {
+      const next = queue[k]!;
+      if (next.lease !== lease || n + next.entries.length > config.maxBatch) break;
       n += next.entries.length;
     }
-    return batch;
+    return queue.splice(0, k);
   }
 
   function dispatch(batch: Pending[]): void {
@@ -144,25 +176,28 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
     let seq = first;
     let entries = 0;
     for (const p of batch) entries += p.entries.length;
-    // Sized for typical order events: small batches come from Node's buffer pool, big ones grow once at most.
-    const records = new RecordBatch(entries * 256, HEADROOM);
-    const sent: { p: Pending; seqs: number[] }[] = [];
-    for (const p of batch) {
+    // Sized for typical order events (id + record ~300 bytes, and the room `add` keeps for one payload):
+    // small batches come from Node's buffer pool, big ones grow once at most.
+    const records = new RecordBatch(entries * 300 + 600, HEADROOM);
+    let sent = batch;
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
       const mark = records.mark();
-      const seqs: number[] = [];
+      p.first = seq;
       try {
         for (const e of p.entries) {
           records.add(seq, lease.epoch, ts, e.type, e.version, e.payload);
-          seqs.push(seq++);
+          seq++;
         }
       } catch (err) {
         // One caller's unencodable payload fails that caller only.
         records.rollback(mark);
-        seq -= seqs.length;
+        seq = p.first;
         p.reject(err);
+        if (sent === batch) sent = batch.slice(0, i);
         continue;
       }
-      sent.push({ p, seqs });
+      if (sent !== batch) sent.push(p);
     }
     const count = records.count;
     if (count === 0) return;
@@ -178,9 +213,13 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
           const err = new DurabilityError(
             `${replicas} of ${config.replicas} replicas confirmed seq ${first}..${seq - 1} within ${config.replicaTimeoutMs} ms`,
           );
-          for (const { p } of sent) p.reject(err);
+          for (const p of sent) p.reject(err);
         } else {
-          for (const { p, seqs } of sent) p.resolve(seqs);
+          for (const p of sent) {
+            const seqs = new Array<number>(p.entries.length);
+            for (let i = 0; i < seqs.length; i++) seqs[i] = p.first + i;
+            p.resolve(seqs);
+          }
         }
       } else {
         stats.fenced += sent.length;
@@ -196,7 +235,7 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
         } else {
           err = new VelozError('WAL_BATCH_INVALID', `append batch refused: ${String(detail)}`);
         }
-        for (const { p } of sent) p.reject(err);
+        for (const p of sent) p.reject(err);
       }
       pump();
     };
@@ -204,77 +243,51 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
       inFlight--;
       nextSeq = undefined;
       opts.onError(err);
-      for (const { p } of sent) p.reject(err);
+      for (const p of sent) p.reject(err);
       pump();
     };
 
-    if (config.durability !== 'replicas') {
-      // The latency path: the command written as one buffer, one promise hop from the reply to the callers.
-      const args =
-        bulk(keys.wal) + bulk(keys.seq) + bulk(keys.lease) + bulk(lease.token) + bulk(String(first));
-      const tail = `${args}${bulk(String(count))}`;
-      const send = (name: 'evalsha' | 'eval'): void => {
-        const head =
-          name === 'evalsha'
-            ? `*${9 + count}\r\n$7\r\nEVALSHA\r\n${bulk(APPEND_SHA)}`
-            : `*${9 + count}\r\n$4\r\nEVAL\r\n${bulk(APPEND)}`;
-        (
-          redis.sendCommand(
-            new PreEncodedCommand(name, records.wire(`${head}$1\r\n3\r\n${tail}`)),
-          ) as Promise<[number, number | string]>
-        ).then(
-          (r) => onReply(r[0], r[1], Infinity),
-          (err: unknown) => {
-            // Script cache empty (Redis restarted or flushed): nothing of this batch ran. Send it again
-            // with the script itself, and hold new batches until those in flight came back, so the
-            // batches still reach Redis in sequence order.
-            if (name === 'evalsha' && err instanceof Error && err.message.startsWith('NOSCRIPT')) {
-              draining = true;
-              send('eval');
-            } else onError(err);
-          },
-        );
-      };
-      send('evalsha');
-      return;
+    if (lease !== argsLease) {
+      argsLease = lease;
+      leaseArgs = `$1\r\n3\r\n${bulk(keys.wal)}${bulk(keys.seq)}${bulk(keys.lease)}${bulk(lease.token)}`;
     }
-    const recs = records.records();
-    (
-      redis.multi() as unknown as {
-        velozAppend(...args: unknown[]): {
-          wait(n: number, ms: number): { exec(): Promise<[Error | null, unknown][] | null> };
-        };
-      }
-    )
-      .velozAppend(keys.wal, keys.seq, keys.lease, lease.token, first, count, ...recs)
-      .wait(config.replicas, config.replicaTimeoutMs)
-      .exec()
-      .then((res) => {
-        const [appendRes, waitRes] = res ?? [];
-        if (appendRes?.[0]) throw appendRes[0];
-        const [code, detail] = appendRes?.[1] as [number, number | string];
-        onReply(code, detail, Number(waitRes?.[1] ?? 0));
-      })
-      .catch(onError);
+    const tail = `${leaseArgs}${bulk(String(first))}${bulk(String(count))}`;
+    const send = (name: 'evalsha' | 'eval'): void => {
+      const head =
+        name === 'evalsha'
+          ? `*${9 + 2 * count}\r\n$7\r\nEVALSHA\r\n${bulk(APPEND_SHA)}`
+          : `*${9 + 2 * count}\r\n$4\r\nEVAL\r\n${bulk(APPEND)}`;
+      let confirmed: Promise<unknown> | undefined;
+      const command = new PreEncodedCommand(
+        name,
+        records.wire(head + tail),
+        (code, detail) => {
+          if (confirmed) confirmed.then((n) => onReply(code, detail, Number(n)), onError);
+          else onReply(code, detail, Infinity);
+        },
+        (err) => {
+          confirmed?.catch(() => undefined);
+          // Script cache empty (Redis restarted or flushed): nothing of this batch ran. Send it again
+          // with the script itself, and hold new batches until those in flight came back, so the
+          // batches still reach Redis in sequence order.
+          if (name === 'evalsha' && err instanceof Error && err.message.startsWith('NOSCRIPT')) {
+            draining = true;
+            send('eval');
+          } else onError(err);
+        },
+      );
+      void redis.sendCommand(command);
+      // `replicas`: WAIT right behind the script, on the same connection (it waits for this
+      // connection's writes). Not inside MULTI: there WAIT cannot block and answers at once, before
+      // any replica acknowledged.
+      if (waitForReplicas) confirmed = redis.call('WAIT', config.replicas, config.replicaTimeoutMs);
+    };
+    send('evalsha');
   }
 
   async function lastSeq(): Promise<number> {
     return Number((await redis.get(keys.seq)) ?? 0);
   }
-
-  const decodeAll = (raw: RawEntry[], maxSeq: number): WalReadItem[] => {
-    const out = new Array<WalReadItem>(raw.length);
-    for (let i = 0; i < raw.length; i++) {
-      const [id, fields] = raw[i]!;
-      const item = decodeStreamEntry(id, fields);
-      // A rogue id far past the WAL's head must not drag replay's sequence along with it.
-      if (!item.ok && item.corruption.seq !== undefined && item.corruption.seq > maxSeq) {
-        delete item.corruption.seq;
-      }
-      out[i] = item;
-    }
-    return out;
-  };
 
   return {
     stats,
@@ -300,54 +313,16 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
       }
       if (!held.valid) return Promise.reject(new FencedError(`lease epoch ${lease.epoch} is no longer held`));
       if (entries.length === 0) return Promise.resolve([]);
-      return new Promise<number[]>((resolve, reject) => {
-        queue.push({ lease: held, entries, resolve, reject });
-        schedule();
-      });
+      const p: Pending = { lease: held, entries, resolve: noop, reject: noop, first: 0 };
+      capture = p;
+      const promise = new Promise<number[]>(captureExecutor);
+      queue.push(p);
+      schedule();
+      return promise;
     },
 
     read(fromSeq: number, requested = 5000): AsyncIterable<WalReadItem[]> {
-      const from = Math.max(1, Math.floor(fromSeq));
-      // Batches of at most `requested` entries (the contract), fetched in windows of at most readWindow.
-      const batchSize = Math.max(1, Math.min(Math.floor(requested), config.readWindow));
-      return {
-        async *[Symbol.asyncIterator]() {
-          let last = await lastSeq();
-          // Ids are `<seq>-0`, so sequence windows can be fetched ahead while this one is decoded.
-          let next = from;
-          // Skip the trimmed prefix rather than asking for empty windows.
-          const head = (await redis.xrange(keys.wal, '-', '+', 'COUNT', 1))[0];
-          const headSeq = head ? Number(head[0].split('-')[0]) : NaN;
-          if (headSeq > next) next = Math.min(headSeq, last + 1);
-          const ahead: Promise<RawEntry[]>[] = [];
-          const fill = () => {
-            while (next <= last && ahead.length < config.readAhead) {
-              const end = next + batchSize - 1;
-              ahead.push(redis.xrangeBuffer(keys.wal, String(next), String(end)) as Promise<RawEntry[]>);
-              next = end + 1;
-            }
-          };
-          fill();
-          while (ahead.length > 0) {
-            const raw = await ahead.shift()!;
-            fill();
-            // A window may hold more than batchSize items when foreign ids were injected: split it.
-            for (let i = 0; i < raw.length; i += batchSize) {
-              yield decodeAll(i === 0 && raw.length <= batchSize ? raw : raw.slice(i, i + batchSize), last);
-            }
-          }
-          // Entries appended (or injected past the head) while we read.
-          let start = `(${last}-18446744073709551615`;
-          for (;;) {
-            const raw = (await redis.xrangeBuffer(keys.wal, start, '+', 'COUNT', batchSize)) as RawEntry[];
-            if (raw.length === 0) return;
-            last = Math.max(last, await lastSeq());
-            yield decodeAll(raw, last);
-            start = `(${raw[raw.length - 1]![0].toString('latin1')}`;
-            if (raw.length < batchSize) return;
-          }
-        },
-      };
+      return readWal({ redis, keys, config, stats, lastSeq }, fromSeq, requested);
     },
 
     lastSeq,

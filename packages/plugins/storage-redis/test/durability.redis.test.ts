@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recover, type OrderEvent } from '@veloz/engine';
 import { createRedisStorage, DurabilityError, StorageConfigError } from '../src/index';
-import { createRedisServer, pluginContext, uniqueAccount, type RedisServer } from './helpers/redis';
+import { Redis } from 'ioredis';
+import { createRedisServer, pluginContext, uniqueAccount, waitFor, type RedisServer } from './helpers/redis';
 import { orderRequest } from './helpers/orders';
 
 let server: RedisServer;
@@ -46,6 +47,48 @@ describe('durability', () => {
       await storage.stop();
     }
   });
+
+  it('"replicas" answers once a real replica confirmed each batch', async () => {
+    // WAIT inside MULTI answers at once (it cannot block there), so this failed with DurabilityError
+    // nearly every time while the append went out as MULTI + script + WAIT.
+    const primary = await createRedisServer();
+    const replica = await createRedisServer();
+    await Promise.all([primary.start(), replica.start()]);
+    const admin = new Redis(primary.url);
+    const follower = new Redis(replica.url);
+    const account = uniqueAccount('repl');
+    const storage = createRedisStorage({
+      redisUrl: primary.url,
+      account,
+      durability: 'replicas',
+      replicas: 1,
+      replicaTimeoutMs: 5000,
+      maxBatch: 8,
+    });
+    try {
+      await admin.config('SET', 'repl-diskless-sync-delay', '0');
+      await follower.replicaof('127.0.0.1', primary.port);
+      await waitFor(
+        async () => /slave0:.*state=online/.test(await admin.info('replication')),
+        10_000,
+        'the replica to come online',
+      );
+      await storage.start(pluginContext(account));
+      const lease = await storage.wal.acquireLease('engine-a');
+      const entry = (n: number) => ({ type: 'TEST', version: 1, payload: { n } });
+      const seqs = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => storage.wal.append(lease, [entry(i)])),
+      );
+      expect(seqs.flat()).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      // Confirmed means on the replica already.
+      expect(await follower.xlen(storage.keys.wal)).toBe(40);
+    } finally {
+      await storage.stop();
+      admin.disconnect();
+      follower.disconnect();
+      await Promise.all([primary.dispose(), replica.dispose()]);
+    }
+  }, 30_000);
 
   it('appends through an emptied script cache (SCRIPT FLUSH) in sequence, batches in flight', async () => {
     const account = uniqueAccount('noscript');

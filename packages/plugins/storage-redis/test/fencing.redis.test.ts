@@ -91,7 +91,7 @@ describe('fencing', () => {
     const batch = (...seqs: number[]) => {
       const b = new RecordBatch();
       for (const seq of seqs) b.add(seq, lease.epoch, 1, 'ORDER_SUBMITTED', 1, { n: seq });
-      return b.records();
+      return b.args();
     };
     const call = (token: string, first: number, count: number, records: Buffer[]) =>
       raw.eval(APPEND, 3, a.keys.wal, a.keys.seq, a.keys.lease, token, first, count, ...records);

@@ -1,15 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { crc32 } from 'node:zlib';
 import { OrderStore, orderEventEntry, recover, createSnapshotter, type OrderEvent } from '@veloz/engine';
-import { createRedisStorage, encodeRecord, type RedisStorage } from '../src/index';
+import { createRedisStorage, encodeRecord, type RedisStorage, type RedisStorageConfig } from '../src/index';
 import { deleteAccountKeys, pluginContext, REDIS_URL, uniqueAccount } from './helpers/redis';
 import { orderFlow } from './helpers/orders';
 
 const opened: { storage: RedisStorage; account: string }[] = [];
 const raw = new Redis(REDIS_URL, { lazyConnect: true });
 
-async function open(account = uniqueAccount('rec')): Promise<RedisStorage> {
-  const storage = createRedisStorage({ account, leaseTtlMs: 2000 });
+async function open(
+  account = uniqueAccount('rec'),
+  config: Partial<RedisStorageConfig> = {},
+): Promise<RedisStorage> {
+  const storage = createRedisStorage({ account, leaseTtlMs: 2000, ...config });
   await storage.start(pluginContext(account));
   opened.push({ storage, account });
   return storage;
@@ -87,52 +91,78 @@ describe('crash recovery on Redis', () => {
     expect(res.store.toSnapshot()).toEqual(fold(events).toSnapshot());
   });
 
-  it('skips and reports injected corruption while applying every intact entry', async () => {
-    const storage = await open();
-    await raw.connect();
-    const events = orderFlow(80, 11);
-    const wal = storage.keys.wal;
-    const corrupt = new Map<number, string>([
-      [5, 'GARBAGE_FIELDS'],
-      [17, 'CHECKSUM'],
-      [33, 'TRUNCATED'],
-    ]);
-    const deleted = [50, 51, 52, 53];
-    // Write the stream the way the plugin does, damaging some entries on the way in.
-    for (const [i, e] of events.entries()) {
-      const seq = i + 1;
-      const rec = encodeRecord({ ...orderEventEntry(e), seq, epoch: 1, ts: e.ts });
-      const kind = corrupt.get(seq);
-      if (kind === 'GARBAGE_FIELDS') await raw.xadd(wal, `${seq}-0`, 'zz', 'not a record', 'yy', '1');
-      else if (kind === 'CHECKSUM') {
-        rec[rec.length - 1]! ^= 0x5a;
-        await raw.xadd(wal, `${seq}-0`, 'd', rec);
-      } else if (kind === 'TRUNCATED') await raw.xadd(wal, `${seq}-0`, 'd', rec.subarray(0, rec.length - 12));
-      else await raw.xadd(wal, `${seq}-0`, 'd', rec);
-      // A stray entry squeezed in after seq 20 with a foreign field layout.
-      if (seq === 20) await raw.xadd(wal, '20-1', 'hello', 'world');
-    }
-    await raw.set(storage.keys.seq, String(events.length));
-    await raw.xdel(wal, ...deleted.map((s) => `${s}-0`));
+  // Both read paths: on the main thread, and in the reader thread (long reads; forced here with 0).
+  it.each([
+    ['on the main thread', {}],
+    ['in the reader thread', { readThreadMinEntries: 0 }],
+  ] as const)(
+    'skips and reports injected corruption while applying every intact entry, read %s',
+    async (_, config) => {
+      const storage = await open(uniqueAccount('rec'), config);
+      await raw.connect();
+      const events = orderFlow(80, 11);
+      const wal = storage.keys.wal;
+      const corrupt = new Map<number, string>([
+        [5, 'GARBAGE_FIELDS'],
+        [17, 'CHECKSUM'],
+        [33, 'TRUNCATED'],
+        [41, 'BAD_PAYLOAD'],
+      ]);
+      const deleted = [50, 51, 52, 53];
+      // Write the stream the way the plugin does, damaging some entries on the way in.
+      for (const [i, e] of events.entries()) {
+        const seq = i + 1;
+        const rec = encodeRecord({ ...orderEventEntry(e), seq, epoch: 1, ts: e.ts });
+        const kind = corrupt.get(seq);
+        if (kind === 'GARBAGE_FIELDS') await raw.xadd(wal, `${seq}-0`, 'zz', 'not a record', 'yy', '1');
+        else if (kind === 'CHECKSUM') {
+          rec[rec.length - 1]! ^= 0x5a;
+          await raw.xadd(wal, `${seq}-0`, 'd', rec);
+        } else if (kind === 'TRUNCATED')
+          await raw.xadd(wal, `${seq}-0`, 'd', rec.subarray(0, rec.length - 12));
+        else if (kind === 'BAD_PAYLOAD') {
+          // A sound frame (checksum recomputed) around a payload that is not MessagePack (0xc1 is never used).
+          const bad = Buffer.concat([rec.subarray(0, 28 + rec[27]!), Buffer.from([0xc1, 0xc1, 0xc1])]);
+          bad.writeUInt32LE(crc32(bad.subarray(5)), 1);
+          await raw.xadd(wal, `${seq}-0`, 'd', bad);
+        } else await raw.xadd(wal, `${seq}-0`, 'd', rec);
+        // A stray entry squeezed in after seq 20 with a foreign field layout.
+        if (seq === 20) await raw.xadd(wal, '20-1', 'hello', 'world');
+      }
+      // A rogue entry far past the head: reported, but it must not drag the expected sequence along.
+      await raw.xadd(wal, '900000-0', 'd', 'x');
+      await raw.set(storage.keys.seq, String(events.length));
+      await raw.xdel(wal, ...deleted.map((s) => `${s}-0`));
 
-    const { store, report } = await recover(storage, { batchSize: 16 });
-    const bad = new Set([...corrupt.keys(), ...deleted]);
-    expect(store.toSnapshot()).toEqual(fold(events, bad).toSnapshot());
-    expect(report.gaps).toEqual([{ fromSeq: 50, toSeq: 53 }]);
-    expect(report.missingEntries).toBe(4);
-    const listed = report.corruptions.filter((c) => c.reason !== 'REFUSED').map((c) => [c.reason, c.seq]);
-    expect(listed).toEqual([
-      ['MISSING_FIELD', 5],
-      ['CHECKSUM', 17],
-      ['MISSING_FIELD', 20],
-      ['CHECKSUM', 33],
-      ['GAP', 50],
-    ]);
-    expect(report.corruptions.find((c) => c.seq === 20)?.position).toBe('20-1');
-    // Events of orders whose earlier entries were lost are refused by the reducer, never a crash.
-    const refused = report.corruptionCounts.REFUSED ?? 0;
-    expect(report.entriesSkipped).toBe(4 + refused);
-    expect(report.entriesApplied + refused).toBe(events.length - bad.size);
-    expect(report.lastSeq).toBe(events.length);
-  });
+      const { store, report } = await recover(storage, { batchSize: 16 });
+      expect(storage.wal.stats.threadReads).toBe(
+        config === undefined || !('readThreadMinEntries' in config) ? 0 : 1,
+      );
+      const bad = new Set([...corrupt.keys(), ...deleted]);
+      expect(store.toSnapshot()).toEqual(fold(events, bad).toSnapshot());
+      expect(report.gaps).toEqual([{ fromSeq: 50, toSeq: 53 }]);
+      expect(report.missingEntries).toBe(4);
+      const listed = report.corruptions.filter((c) => c.reason !== 'REFUSED').map((c) => [c.reason, c.seq]);
+      expect(listed).toEqual([
+        ['MISSING_FIELD', 5],
+        ['CHECKSUM', 17],
+        ['MISSING_FIELD', 20],
+        ['CHECKSUM', 33],
+        ['UNDECODABLE', 41],
+        ['GAP', 50],
+        ['UNDECODABLE', undefined],
+      ]);
+      expect(report.corruptions.find((c) => c.seq === 20)?.position).toBe('20-1');
+      expect(report.corruptions.find((c) => c.seq === 41)?.detail).toMatch(/^payload: /);
+      expect(report.corruptions.at(-1)).toMatchObject({
+        position: '900000-0',
+        detail: 'record of 1 bytes is too short',
+      });
+      // Events of orders whose earlier entries were lost are refused by the reducer, never a crash.
+      const refused = report.corruptionCounts.REFUSED ?? 0;
+      expect(report.entriesSkipped).toBe(6 + refused);
+      expect(report.entriesApplied + refused).toBe(events.length - bad.size);
+      expect(report.lastSeq).toBe(events.length);
+    },
+  );
 });
