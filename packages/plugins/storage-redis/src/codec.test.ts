@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { WalEntry } from '@veloz/engine';
-import { decodeSnapshot, decodeStreamEntry, encodeRecord, encodeSnapshot, seqOfId } from './codec';
+import { crc32 } from 'node:zlib';
+import {
+  decodeSnapshot,
+  decodeStreamEntry,
+  encodeRecord,
+  encodeSnapshot,
+  encodeSnapshotAsync,
+  SNAPSHOT_CHUNK,
+  seqOfId,
+} from './codec';
 import { canonicalize } from './structures';
 
 const entry = (
@@ -104,5 +113,55 @@ describe('snapshot codec', () => {
     buf[buf.length - 3]! ^= 1;
     expect(decodeSnapshot(buf, 9)).toMatchObject({ ok: false, reason: expect.stringContaining('checksum') });
     expect(decodeSnapshot(buf.subarray(0, 8), 9).ok).toBe(false);
+  });
+
+  const big = (n: number) => ({
+    version: 1,
+    lastSeq: 77,
+    orders: Array.from({ length: n }, (_, i) => ({
+      clientOrderId: `o${i}`,
+      quantity: String(i + 1),
+      seq: i,
+    })),
+  });
+
+  it('packs a large book a chunk per event-loop turn (format 2) and reads it back whole', async () => {
+    const state = big(2 * SNAPSHOT_CHUNK + 500);
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const buf = await encodeSnapshotAsync(77, 5, state);
+    ticking = false;
+    expect(buf[0]).toBe(2);
+    // Three chunks: the event loop ran between them.
+    expect(turns).toBeGreaterThanOrEqual(2);
+    const back = decodeSnapshot(buf, 77);
+    expect(back).toEqual({ ok: true, state, seq: 77, takenAt: 5 });
+    expect(Object.keys((back as { state: object }).state)).toEqual(['version', 'lastSeq', 'orders']);
+  });
+
+  it('keeps small books and other states in format 1', async () => {
+    expect((await encodeSnapshotAsync(9, 1234, state))[0]).toBe(1);
+    expect((await encodeSnapshotAsync(3, 1, { any: 'thing' }))[0]).toBe(1);
+    expect(decodeSnapshot(await encodeSnapshotAsync(9, 1234, state), 9)).toEqual({
+      ok: true,
+      state,
+      seq: 9,
+      takenAt: 1234,
+    });
+  });
+
+  it('refuses a segmented snapshot that lost a chunk, even with a matching checksum', async () => {
+    const buf = await encodeSnapshotAsync(77, 5, big(2 * SNAPSHOT_CHUNK + 1));
+    // Drop the last chunk (one order, packed last) and re-sign the rest.
+    const last = Buffer.from(encodeSnapshot(0, 0, [{ clientOrderId: 'x' }]).subarray(21)).length;
+    const cut = Buffer.from(buf.subarray(0, buf.length - last));
+    cut.writeUInt32LE(crc32(cut.subarray(5)), 1);
+    const res = decodeSnapshot(cut, 77);
+    expect(res.ok).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import type { SnapshotInfo, SnapshotStorage } from '@veloz/engine';
 import type { Redis } from 'ioredis';
-import { decodeSnapshot, decodeSnapshotHeader, encodeSnapshot } from './codec';
+import { decodeSnapshot, decodeSnapshotHeader, encodeSnapshotAsync } from './codec';
 import type { AccountKeys } from './keys';
 
 export interface RedisSnapshotsOptions {
@@ -18,7 +18,8 @@ export function createRedisSnapshots({ redis, keys, keep, now }: RedisSnapshotsO
   return {
     async save(seq: number, state: unknown): Promise<SnapshotInfo> {
       const takenAt = now();
-      const buf = encodeSnapshot(seq, takenAt, state);
+      // Packed a chunk of orders per event-loop turn: the engine keeps serving orders meanwhile.
+      const buf = await encodeSnapshotAsync(seq, takenAt, state);
       await redis.multi().set(keys.snap(seq), buf).zadd(keys.snapIndex, seq, String(seq)).exec();
       const old = await redis.zrevrange(keys.snapIndex, keep, -1);
       if (old.length > 0) {
