@@ -9,9 +9,10 @@ import { canonicalize, walStructures } from './structures';
 /** Stream id of a sequence. */
 export const streamId = (seq: number): string => `${seq}-0`;
 
-// Shared structures are never extended at run time (shouldShareStructure → false): other shapes are
+// The WAL payload packer (msgpackr's, exported for the fast path's byte-for-byte tests). Shared
+// structures are never extended at run time (shouldShareStructure → false): other shapes are
 // written as in-message records, so every process reads every record with the same frozen list.
-const packr = new Packr({
+export const walPackr = new Packr({
   structures: walStructures(),
   useRecords: true,
   moreTypes: false,
@@ -170,7 +171,7 @@ export class RecordBatch {
       end = packEvent(buf, body, payload);
     }
     if (end === NOT_PACKED) {
-      const packed = packr.pack(canonicalize(payload));
+      const packed = walPackr.pack(canonicalize(payload));
       buf = this.room(body, packed.length);
       packed.copy(buf, body);
       end = body + packed.length;

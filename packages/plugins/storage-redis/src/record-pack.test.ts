@@ -1,19 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { Packr, Unpackr } from 'msgpackr';
+import { Unpackr } from 'msgpackr';
 import { crc32 } from 'node:zlib';
 import { RecordBatch, crc32Range, decodeStreamEntry } from './codec';
+import { walPackr } from './record-batch';
 import { NOT_PACKED, packEvent } from './record-pack';
 import { canonicalize, walStructures } from './structures';
 
-// The same options as codec.ts' packer: the fast path must write exactly its bytes.
-const packr = new Packr({
-  structures: walStructures(),
-  useRecords: true,
-  moreTypes: false,
-  shouldShareStructure: () => false,
-} as ConstructorParameters<typeof Packr>[0]);
 const unpackr = new Unpackr({ structures: walStructures(), useRecords: true, mapsAsObjects: true });
-const reference = (payload: unknown): Buffer => Buffer.from(packr.pack(canonicalize(payload)));
+// msgpackr's own packing with the WAL's options: the fast path must write exactly its bytes.
+const reference = (payload: unknown): Buffer => Buffer.from(walPackr.pack(canonicalize(payload)));
 
 const request = (over: Record<string, unknown> = {}) => ({
   clientOrderId: 'ord-00000001',

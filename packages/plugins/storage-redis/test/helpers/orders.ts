@@ -1,16 +1,8 @@
 import type { OrderEvent, OrderRequest } from '@veloz/engine';
+import { seededRandom } from '@veloz/engine/testing';
 
 /** Small seeded PRNG (mulberry32): tests print their seed and replay it. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 export const orderRequest = (id: string, account = 'acct'): OrderRequest => ({
   clientOrderId: id,
