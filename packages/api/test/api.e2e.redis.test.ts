@@ -5,10 +5,13 @@ import { spawnSimExchange, type SpawnedSimExchange } from '@veloz/venue-sim';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type ApiChild,
+  type Child,
   cleanupAccount,
   collect,
   gql,
   killAll,
+  limitOrder,
   newRedis,
   newToken,
   pollUntil,
@@ -16,8 +19,6 @@ import {
   spawnEngine,
   uniqueAccount,
   wsClient,
-  type ApiChild,
-  type Child,
 } from './support';
 
 const account = uniqueAccount('e2e');
@@ -54,16 +55,6 @@ const EVENTS_SUB = `subscription($after: Int, $id: String) {
 }`;
 
 type Placed = { placeOrder: Record<string, unknown> & { order?: Record<string, unknown> } };
-const limitOrder = (clientOrderId: string, extra: Record<string, unknown> = {}) => ({
-  clientOrderId,
-  venue: 'sim',
-  symbol: 'BTC-USD',
-  side: 'BUY',
-  type: 'LIMIT',
-  quantity: '0.01',
-  price: '29000',
-  ...extra,
-});
 const place = (url: string, token: string, input: Record<string, unknown>) =>
   gql<Placed>(url, token, PLACE, { input });
 const health = async (url: string) => {

@@ -7,15 +7,16 @@ import { spawnSimExchange, type SpawnedSimExchange } from '@veloz/venue-sim';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type ApiChild,
   cleanupAccount,
   killAll,
+  limitOrder,
   newRedis,
   newToken,
   pollUntil,
   spawnApi,
   spawnEngine,
   uniqueAccount,
-  type ApiChild,
 } from './support';
 
 const account = uniqueAccount('fast-mut');
@@ -44,16 +45,6 @@ const PLACE_STATUS = `mutation($input: PlaceOrderInput!) {
 const CANCEL = `mutation($id: String!) {
   cancelOrder(clientOrderId: $id) { __typename ... on Error { code message } }
 }`;
-const limitOrder = (clientOrderId: string, extra: Record<string, unknown> = {}) => ({
-  clientOrderId,
-  venue: 'sim',
-  symbol: 'BTC-USD',
-  side: 'BUY',
-  type: 'LIMIT',
-  quantity: '0.01',
-  price: '29000',
-  ...extra,
-});
 
 interface Answer {
   status: number;

@@ -18,6 +18,18 @@ const ENGINE_DIR = fileURLToPath(new URL('..', import.meta.resolve('@veloz/engin
 export const uniqueAccount = (tag: string) => `api-${tag}-${randomUUID().slice(0, 8)}`;
 export const newToken = () => randomBytes(18).toString('base64url');
 
+/** A LIMIT order input for the sim venue (BUY 0.01 BTC-USD at 29000), with `extra` applied. */
+export const limitOrder = (clientOrderId: string, extra: Record<string, unknown> = {}) => ({
+  clientOrderId,
+  venue: 'sim',
+  symbol: 'BTC-USD',
+  side: 'BUY',
+  type: 'LIMIT',
+  quantity: '0.01',
+  price: '29000',
+  ...extra,
+});
+
 import { deleteAccountKeys as cleanupAccount, pollUntil } from '@veloz/engine/testing';
 
 export { cleanupAccount, pollUntil };
