@@ -155,83 +155,86 @@ function typeAt(buf: Buffer, at: number, len: number): string {
 const positionOf = (id: Buffer | string): string => (typeof id === 'string' ? id : id.toString('latin1'));
 
 /**
- * Snapshot value: [format u8][crc32 u32 of the rest][seq f64][takenAt f64][MessagePack body].
- * - format 1: the body is the whole state, packed at once.
- * - format 2 (segmented, what `encodeSnapshotAsync` writes for a state with an `orders` array): the body
- *   is several MessagePack values back to back: `{ s: the state without orders, k: chunk count }`, then
- *   the orders in k arrays. Packed one chunk per event-loop turn, so a large book never stalls the
- *   engine for the whole encoding (100,000 orders took 65-97 ms at once).
- * Packed with msgpackr records: an OrderStore of many same-shaped orders packs each key once per chunk.
+ * Snapshot value, format 1: [format u8][crc32 u32 of the rest][seq f64][takenAt f64][MessagePack state].
+ * Packed with msgpackr records: an OrderStore of many same-shaped orders packs each key once. A large
+ * book is packed a chunk of orders per event-loop turn (`encodeSnapshotAsync`) into the same bytes a
+ * single pack would read as (see there), so the engine is never stalled for the whole encoding (100,000
+ * orders took 65-97 ms at once) and every reader, old or new, reads every snapshot.
  */
 const SNAP_HEADER = 21;
-const SNAP_WHOLE = 1;
-const SNAP_SEGMENTED = 2;
-/** Orders per segment of a segmented snapshot (~1-3 ms of packing each). */
+/** Orders packed per event-loop turn by `encodeSnapshotAsync` (~1-3 ms each). */
 export const SNAPSHOT_CHUNK = 2000;
 const snapPackr = new Packr({ useRecords: true, moreTypes: false });
 const snapUnpackr = new Unpackr({ useRecords: true, mapsAsObjects: true });
 
-function snapshotBuffer(format: number, seq: number, takenAt: number, body: Buffer[]): Buffer {
+function snapshotBuffer(seq: number, takenAt: number, body: Uint8Array[]): Buffer {
   let bytes = SNAP_HEADER;
   for (const b of body) bytes += b.length;
   const buf = Buffer.allocUnsafe(bytes);
-  buf[0] = format;
+  buf[0] = RECORD_FORMAT;
   buf.writeDoubleLE(seq, 5);
   buf.writeDoubleLE(takenAt, 13);
   let at = SNAP_HEADER;
-  for (const b of body) at += b.copy(buf, at);
+  for (const b of body) {
+    buf.set(b, at);
+    at += b.length;
+  }
   buf.writeUInt32LE(crc32(buf.subarray(5)), 1);
   return buf;
 }
 
-/** The state packed at once (format 1). */
+/** The state packed at once. */
 export function encodeSnapshot(seq: number, takenAt: number, state: unknown): Buffer {
-  return snapshotBuffer(SNAP_WHOLE, seq, takenAt, [snapPackr.pack(state)]);
+  return snapshotBuffer(seq, takenAt, [snapPackr.pack(state)]);
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 
+/** Bytes of a MessagePack array header at the start of `b` (fixarray, array16, array32). */
+function arrayHeaderLength(b: Uint8Array): number {
+  const t = b[0]!;
+  if (t >= 0x90 && t <= 0x9f) return 1;
+  if (t === 0xdc) return 3;
+  if (t === 0xdd) return 5;
+  throw new Error(`not a MessagePack array (0x${t.toString(16)})`);
+}
+
 /**
- * The state packed a chunk of orders per event-loop turn (format 2), or at once (format 1) when it has
- * no `orders` array or a small one. The state must not change meanwhile: the OrderStore's snapshot is an
- * array of immutable orders taken at one sequence, so it does not.
+ * The same snapshot as `encodeSnapshot`, packed a chunk of SNAPSHOT_CHUNK orders per event-loop turn
+ * when the state is a plain object whose last key is a long `orders` array (the OrderStore's snapshot).
+ * MessagePack streams: the state is packed with an empty `orders`, whose one-byte array header (the
+ * last byte) becomes an array32 header of the full count, followed by each chunk's elements (each chunk
+ * packed alone, its array header dropped). Each chunk defines its msgpackr records again where it first
+ * uses them, which a reader simply follows. The orders must not change meanwhile: the OrderStore's
+ * snapshot is an array of immutable orders taken at one sequence, so they do not.
  */
 export async function encodeSnapshotAsync(seq: number, takenAt: number, state: unknown): Promise<Buffer> {
-  if (!isPlainObject(state) || !Array.isArray(state.orders) || state.orders.length <= SNAPSHOT_CHUNK) {
+  if (!isPlainObject(state)) return encodeSnapshot(seq, takenAt, state);
+  const keys = Object.keys(state);
+  const orders = state.orders;
+  if (!Array.isArray(orders) || orders.length <= SNAPSHOT_CHUNK || keys[keys.length - 1] !== 'orders') {
     return encodeSnapshot(seq, takenAt, state);
   }
-  const { orders, ...rest } = state as Record<string, unknown> & { orders: unknown[] };
-  const chunks = Math.ceil(orders.length / SNAPSHOT_CHUNK);
   // Copies: msgpackr may reuse its buffer on the next pack.
-  const body = [Buffer.from(snapPackr.pack({ s: rest, k: chunks }))];
+  const head = Buffer.from(snapPackr.pack({ ...state, orders: [] }));
+  if (head[head.length - 1] !== 0x90) return encodeSnapshot(seq, takenAt, state);
+  const count = Buffer.allocUnsafe(5);
+  count[0] = 0xdd;
+  count.writeUInt32BE(orders.length, 1);
+  const body: Uint8Array[] = [head.subarray(0, head.length - 1), count];
   for (let i = 0; i < orders.length; i += SNAPSHOT_CHUNK) {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    body.push(Buffer.from(snapPackr.pack(orders.slice(i, i + SNAPSHOT_CHUNK))));
+    const chunk = Buffer.from(snapPackr.pack(orders.slice(i, i + SNAPSHOT_CHUNK)));
+    body.push(chunk.subarray(arrayHeaderLength(chunk)));
   }
-  return snapshotBuffer(SNAP_SEGMENTED, seq, takenAt, body);
+  return snapshotBuffer(seq, takenAt, body);
 }
 
 /** Header of a snapshot (readable from its first bytes, without the state). */
 export function decodeSnapshotHeader(buf: Buffer): { seq: number; takenAt: number } | undefined {
-  if (buf.length < SNAP_HEADER || (buf[0] !== SNAP_WHOLE && buf[0] !== SNAP_SEGMENTED)) return undefined;
+  if (buf.length < SNAP_HEADER || buf[0] !== RECORD_FORMAT) return undefined;
   return { seq: buf.readDoubleLE(5), takenAt: buf.readDoubleLE(13) };
-}
-
-function unpackSegmented(body: Buffer): unknown {
-  const values = snapUnpackr.unpackMultiple(body) as unknown[];
-  const head = values[0];
-  if (!isPlainObject(head) || !isPlainObject(head.s) || typeof head.k !== 'number')
-    throw new Error('segmented snapshot without its head');
-  if (values.length !== head.k + 1)
-    throw new Error(`segmented snapshot has ${values.length - 1} of ${head.k} order chunks`);
-  const orders: unknown[] = [];
-  for (let i = 1; i < values.length; i++) {
-    const chunk = values[i];
-    if (!Array.isArray(chunk)) throw new Error(`order chunk ${i} is not an array`);
-    for (const o of chunk) orders.push(o);
-  }
-  return { ...head.s, orders };
 }
 
 export function decodeSnapshot(
@@ -247,9 +250,7 @@ export function decodeSnapshot(
   if (header.seq !== expectedSeq)
     return { ok: false, reason: `snapshot holds seq ${header.seq}, not ${expectedSeq}` };
   try {
-    const body = buf.subarray(SNAP_HEADER);
-    const state = buf[0] === SNAP_SEGMENTED ? unpackSegmented(body) : snapUnpackr.unpack(body);
-    return { ok: true, state, ...header };
+    return { ok: true, state: snapUnpackr.unpack(buf.subarray(SNAP_HEADER)), ...header };
   } catch (err) {
     return { ok: false, reason: `snapshot undecodable: ${(err as Error).message}` };
   }
