@@ -13,10 +13,13 @@ import { spawnSimExchange, type SpawnedSimExchange } from '@veloz/venue-sim';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type ApiChild,
+  type Child,
   cleanupAccount,
   collect,
   gql,
   killAll,
+  limitOrder,
   newRedis,
   newToken,
   pollUntil,
@@ -24,8 +27,6 @@ import {
   spawnEngine,
   uniqueAccount,
   wsClient,
-  type ApiChild,
-  type Child,
 } from './support';
 
 const account = uniqueAccount('metrics');
@@ -143,15 +144,7 @@ describe('metrics through the real processes', () => {
     const before = sampleValue((await scrape()).families, 'veloz_orders_submitted_total') ?? 0;
     for (const id of ['m-1', 'm-2', 'm-3']) {
       const r = await gql<{ placeOrder: { __typename: string } }>(api.url, operator, PLACE, {
-        input: {
-          clientOrderId: id,
-          venue: 'sim',
-          symbol: 'BTC-USD',
-          side: 'BUY',
-          type: 'LIMIT',
-          quantity: '0.01',
-          price: '29000',
-        },
+        input: limitOrder(id),
       });
       expect(r.body.data?.placeOrder.__typename).toBe('PlaceOrderSuccess');
     }
