@@ -1,3 +1,5 @@
+/** zlib's CRC-32 of `buf[start..end)` (no view is made). */
+export declare function crc32Range(buf: Uint8Array, start: number, end: number): number;
 export declare const RECORD_FORMAT: 1;
 export declare const HEADER: 28;
 export declare const RECORD_FIELD: 'd';

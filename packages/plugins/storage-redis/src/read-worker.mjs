@@ -34,7 +34,9 @@ function framesOf(raw) {
   let total = 0;
   const sound = new Array(count);
   for (let i = 0; i < count; i++) {
-    const [id, fields] = raw[i];
+    const entry = raw[i];
+    const id = entry[0];
+    const fields = entry[1];
     const idSeq = seqOfIdBytes(id);
     const m = i * 4;
     meta[m] = idSeq;

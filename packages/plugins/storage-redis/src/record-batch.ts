@@ -1,8 +1,10 @@
 import { Packr } from 'msgpackr';
 import type { WalEntry } from '@veloz/engine';
-import { HEADER, RECORD_FORMAT } from './frame.mjs';
+import { crc32Range, HEADER, RECORD_FORMAT } from './frame.mjs';
 import { NO_ROOM, NOT_PACKED, packEvent } from './record-pack';
 import { canonicalize, walStructures } from './structures';
+
+export { crc32Range };
 
 /** Encoding of WAL records (format 1, layout in codec.ts): one append batch's records in one buffer. */
 
@@ -58,44 +60,6 @@ function writeDecimal(buf: Buffer, at: number, n: number, digits: number): numbe
     x = q;
   }
   return end;
-}
-
-/** CRC-32 (zlib's) tables for slice-by-8. */
-const CRC = new Int32Array(8 * 256);
-for (let n = 0; n < 256; n++) {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  CRC[n] = c;
-}
-for (let t = 1; t < 8; t++) {
-  for (let n = 0; n < 256; n++) {
-    const prev = CRC[(t - 1) * 256 + n]!;
-    CRC[t * 256 + n] = (prev >>> 8) ^ CRC[prev & 0xff]!;
-  }
-}
-
-/**
- * `zlib.crc32(buf.subarray(start, end))` without the view: the append path checksums every record, and
- * the view was one more object per entry for the scavenger (same speed for records of a few hundred
- * bytes; codec.test.ts compares the two).
- */
-export function crc32Range(buf: Uint8Array, start: number, end: number): number {
-  let c = -1;
-  let i = start;
-  for (; i + 8 <= end; i += 8) {
-    c ^= buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
-    c =
-      CRC[1792 + (c & 0xff)]! ^
-      CRC[1536 + ((c >>> 8) & 0xff)]! ^
-      CRC[1280 + ((c >>> 16) & 0xff)]! ^
-      CRC[1024 + (c >>> 24)]! ^
-      CRC[768 + buf[i + 4]!]! ^
-      CRC[512 + buf[i + 5]!]! ^
-      CRC[256 + buf[i + 6]!]! ^
-      CRC[buf[i + 7]!]!;
-  }
-  for (; i < end; i++) c = CRC[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
 }
 
 /** Bytes a record's RESP prefix (`$<len>\r\n`) is first given: 3 length digits, records of 100-999 bytes. */
