@@ -51,7 +51,8 @@ export const redisStorageConfigSchema = z.object({
    * Reads of at least this many entries (replay after a crash) run their XRANGEs and checksums in a
    * reader thread (default 250,000; 0: every read). The main thread then only decodes payloads, in
    * parallel with the next windows' reading. Smaller reads stay on the main thread: starting the thread
-   * costs a few tens of ms.
+   * costs a few tens of ms. The thread connects with its own plain-TCP client (resp-reader.mjs), so with a
+   * rediss:// (TLS) URL every read stays on the main thread.
    */
   readThreadMinEntries: z.number().int().min(0).default(250_000),
 });

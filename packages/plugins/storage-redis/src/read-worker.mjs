@@ -1,8 +1,9 @@
-// The WAL reader thread (see readViaThread in wal.ts): reads a range of the WAL stream with XRANGE windows,
-// checks every record's frame (checksum, format, sequence against its id) and posts each window to the main
-// thread as one transferable buffer of the sound records plus their offsets, so that the main thread only
-// decodes payloads and applies them. Reply parsing (most of a replay's time on the main thread: one Buffer per
-// field of every entry) and the checksums happen here, in parallel with the main thread's work.
+// The WAL reader thread (see read-thread.ts): reads a range of the WAL stream with XRANGE windows over its
+// own connection (resp-reader.mjs, not ioredis: see there), checks every record's frame (checksum, format,
+// sequence against its id) and posts each window to the main thread as one transferable buffer of the
+// sound records plus their offsets, so that the main thread only decodes payloads and applies them. Reply
+// parsing (one Buffer per field of every entry) and the checksums happen here, in parallel with the main
+// thread's work.
 //
 // workerData: { redisUrl, connectionName, key, from, to, window, readAhead, queued }
 // Posts, in order: { type: 'frames', count, data, meta, faults } per window (meta: 4 numbers per entry:
@@ -10,13 +11,10 @@
 // { type: 'end' }; or { type: 'error', message } when Redis fails. Receives 'next' for each window the main
 // thread took: at most `queued` windows wait for it.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Redis } from 'ioredis';
 import { checkFrame, recordField, seqOfIdBytes } from './frame.mjs';
+import { connectResp } from './resp-reader.mjs';
 
 const { redisUrl, connectionName, key, from, to, window, readAhead, queued } = workerData;
-const redis = new Redis(redisUrl, { connectionName, maxRetriesPerRequest: 3 });
-// Failures reach the main thread through the rejected XRANGE, not as unhandled error events.
-redis.on('error', () => undefined);
 
 /** Sub-sequence of an id `<seq>-<n>` (0 for ours), from the bytes. */
 function subOfIdBytes(id) {
@@ -86,13 +84,14 @@ parentPort.on('message', (msg) => {
   }
 });
 
-async function run() {
+/** @param {{ call(...args: string[]): Promise<any>, close(): void }} redis */
+async function run(redis) {
   let next = from;
   const ahead = [];
   const fill = () => {
     while (next <= to && ahead.length < readAhead) {
       const end = Math.min(next + window - 1, to);
-      const reply = redis.xrangeBuffer(key, String(next), String(end));
+      const reply = redis.call('XRANGE', key, String(next), String(end));
       // Thrown where awaited; a window still queued behind a failed one must not kill the thread as an
       // unhandled rejection (its error would then reach the main thread unwrapped).
       reply.catch(() => undefined);
@@ -112,10 +111,16 @@ async function run() {
   parentPort.postMessage({ type: 'end' });
 }
 
-run().then(
-  () => redis.quit().catch(() => redis.disconnect()),
-  (err) => {
-    parentPort.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) });
-    redis.disconnect();
-  },
-);
+let redis;
+connectResp(redisUrl, connectionName)
+  .then((r) => {
+    redis = r;
+    return run(r);
+  })
+  .then(
+    () => redis.close(),
+    (err) => {
+      parentPort.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+      redis?.close();
+    },
+  );

@@ -39,6 +39,14 @@ function decodeAll(raw: RawEntry[], maxSeq: number): WalReadItem[] {
 }
 
 /**
+ * Whether a read of `entries` entries goes through the reader thread: long reads (`readThreadMinEntries`),
+ * not over TLS (rediss://), since the thread's own client (resp-reader.mjs) speaks plain TCP only.
+ */
+export function readsInThread(config: ResolvedRedisStorageConfig, entries: number): boolean {
+  return entries >= config.readThreadMinEntries && config.redisUrl.startsWith('redis://');
+}
+
+/**
  * `WalStorage.read` of the Redis WAL: batches of at most `requested` entries from `fromSeq`, windows
  * fetched ahead while the current one is decoded; long reads go through the reader thread (see
  * docs/wal.md, "The reader thread"); then whatever was appended (or injected past the head) meanwhile.
@@ -85,7 +93,7 @@ export function readWal(deps: WalReadDeps, fromSeq: number, requested: number): 
         }
       }
 
-      if (last >= next && last - next + 1 >= config.readThreadMinEntries) {
+      if (last >= next && readsInThread(config, last - next + 1)) {
         // Long reads (replay): the reader thread reads and checks, this thread decodes and applies.
         // The thread takes ~100 ms to start: the first entries (a tenth, at most THREAD_HANDOFF) are
         // read here meanwhile.

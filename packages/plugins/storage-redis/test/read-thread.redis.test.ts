@@ -2,6 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { orderEventEntry, type WalEntryInput, type WalReadItem } from '@veloz/engine';
 import { createRedisStorage, type RedisStorage, type RedisStorageConfig } from '../src/index';
+import { resolveConfig } from '../src/config';
+import { readsInThread } from '../src/wal-read';
 import {
   createRedisServer,
   deleteAccountKeys,
@@ -90,6 +92,45 @@ describe('WAL reads in the reader thread', () => {
     }
     expect(seen).toBe(1000);
     await waitFor(async () => (await clientsNamed(REDIS_URL, 'veloz-wal-reader')) === 0, 5000, 'reader gone');
+  });
+
+  it('reads through a URL with a user, a password and a database (the thread connects on its own)', async () => {
+    const admin = new Redis(REDIS_URL);
+    const user = `veloz-thr-${uniqueAccount('u')}`;
+    await admin.call('ACL', 'SETUSER', user, 'on', '>thread-pw', '~*', '&*', '+@all');
+    try {
+      const u = new URL(REDIS_URL);
+      u.username = user;
+      u.password = 'thread-pw';
+      u.pathname = '/3';
+      const url = u.toString();
+      const account = uniqueAccount('thr');
+      const inThread = await open(account, { redisUrl: url, readThreadMinEntries: 0 });
+      const onMain = await open(account, { redisUrl: url, readThreadMinEntries: 1_000_000 });
+      await fill(inThread, 3_000);
+      // The entries are in database 3 only: the thread read them there.
+      expect(await admin.exists(inThread.keys.wal)).toBe(0);
+      const a = (await readAll(inThread, 1, 1000)).flat();
+      expect(a).toHaveLength(3_000);
+      expect(a).toEqual((await readAll(onMain, 1, 1000)).flat());
+      expect(inThread.wal.stats.threadReads).toBe(1);
+    } finally {
+      // Stopped while the user still exists (a deleted user makes their reconnects fail loudly).
+      for (const { storage, account, url } of opened.splice(0)) {
+        await storage.stop();
+        await deleteAccountKeys(account, url);
+      }
+      await admin.call('ACL', 'DELUSER', user);
+      admin.disconnect();
+    }
+  });
+
+  it('keeps rediss:// (TLS) reads, and reads shorter than readThreadMinEntries, on the main thread', () => {
+    const config = (redisUrl: string, readThreadMinEntries: number) =>
+      resolveConfig({ account: 'a', redisUrl, readThreadMinEntries });
+    expect(readsInThread(config('redis://h:1', 100), 100)).toBe(true);
+    expect(readsInThread(config('redis://h:1', 100), 99)).toBe(false);
+    expect(readsInThread(config('rediss://h:1', 0), 1_000_000)).toBe(false);
   });
 
   describe('Redis failing mid-read', () => {

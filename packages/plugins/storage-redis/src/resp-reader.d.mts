@@ -1,0 +1,15 @@
+export interface RedisUrlParts {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  db: number;
+}
+export declare function parseRedisUrl(url: string): RedisUrlParts;
+export type RespReply = Buffer | number | null | RespReply[];
+export interface RespClient {
+  /** Send a command; its reply (strings as Buffers), or its error reply as a rejection. */
+  call(...args: string[]): Promise<RespReply>;
+  close(): void;
+}
+export declare function connectResp(url: string, name: string): Promise<RespClient>;

@@ -1,0 +1,90 @@
+// The reader thread's Redis connection (read-worker.mjs): its own socket and redis-parser (the reply parser
+// ioredis itself uses), commands written as RESP, replies matched to commands in order. Nothing else: no
+// reconnects, no offline queue, no retries; any failure rejects every command in flight and closes the
+// connection, and the read fails with it (STORAGE_UNAVAILABLE in read-thread.ts).
+//
+// Why not ioredis here: in a fresh isolate, which the reader thread always is, ioredis's reply path kept
+// almost every reply of a long XRANGE read alive across scavenges (new-space survival ~98%, each reply
+// copied then promoted) until V8 had optimized it, after about a million entries: reading 1M entries
+// cost 3.1-3.4 s of CPU cold against 0.3-0.6 s warm. redis-parser on a plain socket reads the same
+// replies for 0.6 s of CPU cold (measured 2026-11-27, docs/wal.md "The reader thread").
+import net from 'node:net';
+import RedisParser from 'redis-parser';
+
+/** A command as RESP (every argument a string). */
+function encode(args) {
+  let out = `*${args.length}\r\n`;
+  for (const a of args) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+  return out;
+}
+
+/**
+ * Connection options of a redis:// URL: host, port, username, password, db (the path). Throws on anything
+ * else, rediss:// included: TLS reads stay with ioredis on the main thread (wal-read.ts).
+ */
+export function parseRedisUrl(url) {
+  const u = new URL(url);
+  if (u.protocol !== 'redis:') throw new Error(`not a redis:// URL: ${u.protocol}`);
+  const db = u.pathname && u.pathname !== '/' ? Number(u.pathname.slice(1)) : 0;
+  if (!Number.isInteger(db) || db < 0) throw new Error(`bad database in Redis URL: ${u.pathname}`);
+  return {
+    host: u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+    port: Number(u.port || 6379),
+    username: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    db,
+  };
+}
+
+/**
+ * Connect to `url` and get ready (AUTH when the URL has a password, SELECT its database, CLIENT SETNAME
+ * `name`). Resolves a client with `call(...args)` (a promise of the reply: Buffers for strings) and
+ * `close()`.
+ */
+export async function connectResp(url, name) {
+  const o = parseRedisUrl(url);
+  const socket = net.connect({ host: o.host, port: o.port });
+  socket.setNoDelay(true);
+  /** Callbacks of the commands written, in order. */
+  const pending = [];
+  let failure;
+  const fail = (err) => {
+    failure ??= err;
+    for (const p of pending.splice(0)) p.reject(failure);
+    socket.destroy();
+  };
+  const parser = new RedisParser({
+    returnBuffers: true,
+    returnReply: (reply) => pending.shift()?.resolve(reply),
+    returnError: (err) => pending.shift()?.reject(err),
+    returnFatalError: (err) => fail(err),
+  });
+  socket.on('data', (chunk) => parser.execute(chunk));
+  socket.on('error', (err) => fail(err));
+  socket.on('close', () => fail(new Error('connection to Redis closed')));
+
+  const call = (...args) => {
+    if (failure) return Promise.reject(failure);
+    return new Promise((resolve, reject) => {
+      pending.push({ resolve, reject });
+      socket.write(encode(args));
+    });
+  };
+  await new Promise((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  const setup = [];
+  if (o.password) setup.push(o.username ? call('AUTH', o.username, o.password) : call('AUTH', o.password));
+  if (o.db !== 0) setup.push(call('SELECT', String(o.db)));
+  if (name) setup.push(call('CLIENT', 'SETNAME', name));
+  await Promise.all(setup);
+  return {
+    call,
+    close() {
+      failure ??= new Error('connection closed');
+      socket.end();
+      socket.destroy();
+    },
+  };
+}
