@@ -44,6 +44,11 @@ export interface Child {
 }
 
 const live = new Set<ChildProcess>();
+// A test or bench process that exits without killAll (an uncaught error, an EPIPE on a closed stdout) must
+// not leave engines and APIs running: orphans keep their CPU and skew whatever runs next.
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
 
 /** SIGKILL every child still running (afterAll). */
 export async function killAll(): Promise<void> {

@@ -36,6 +36,10 @@ export interface EngineChild {
 }
 
 const live = new Set<ChildProcess>();
+// A test process that exits without killAllEngines (an uncaught error) must not leave engines running.
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
 /** SIGKILL every engine child still running (call from afterEach/afterAll). */
 export async function killAllEngines(): Promise<void> {
   await Promise.all(

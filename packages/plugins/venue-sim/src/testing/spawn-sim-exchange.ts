@@ -5,6 +5,24 @@ import { fileURLToPath } from 'node:url';
 const BIN = fileURLToPath(new URL('../bin/sim-exchange.ts', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
+/** Children still running; SIGKILLed when this process exits without stopping them (see below). */
+const running = new Set<ChildProcess>();
+let exitHook = false;
+
+/**
+ * A parent that exits without killing its sim (an uncaught error, an EPIPE on a closed stdout) must not
+ * leave it running: an orphaned exchange keeps its port and its CPU, and skews whatever runs next.
+ */
+function killOnExit(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL');
+  });
+}
+
 /** A sim-exchange child process, ready to trade. */
 export interface SpawnedSimExchange {
   readonly child: ChildProcess;
@@ -34,6 +52,7 @@ export async function spawnSimExchange(
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', options.inheritStderr ? 'inherit' : 'pipe'],
   });
+  killOnExit(child);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
