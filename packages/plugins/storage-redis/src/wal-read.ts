@@ -1,8 +1,9 @@
-import type { WalReadItem } from '@veloz/engine';
+import { VelozError, type WalReadItem } from '@veloz/engine';
 import { decodeFrames, decodeStreamEntry } from './codec';
 import type { ResolvedRedisStorageConfig } from './config';
 import type { AccountKeys } from './keys';
 import { readFramesInThread } from './read-thread';
+import { connectResp, type RespClient } from './resp-reader.mjs';
 import type { WalRedis } from './redis-client';
 import type { RedisWalStats } from './wal';
 
@@ -12,6 +13,14 @@ const THREAD_WINDOW = 5000;
 const THREAD_HANDOFF = 20_000;
 /** Items decoded at once from a window read by the thread (at most the caller's batch size). */
 const DECODE_CHUNK = 1000;
+/**
+ * Reads on this thread of at least this many entries (a recovery's tail after its snapshot) fetch their
+ * windows over a connection of their own (resp-reader.mjs) instead of the shared ioredis client: ioredis's
+ * reply path costs ~3 µs of CPU per entry until V8 has optimized it, after about a million entries, the
+ * plain parser ~0.3-0.6 µs from the start (docs/wal.md, "The reader thread"). The connection costs one
+ * round trip to set up, which shorter reads would not earn back.
+ */
+export const DIRECT_READ_MIN_ENTRIES = 20_000;
 
 type RawEntry = [Buffer, Buffer[]];
 
@@ -71,25 +80,55 @@ export function readWal(deps: WalReadDeps, fromSeq: number, requested: number): 
       if (headSeq > next) next = Math.min(headSeq, last + 1);
       /** Read `next`..`until` on this thread: windows fetched ahead while the current one is decoded. */
       async function* readHere(until: number): AsyncGenerator<WalReadItem[]> {
+        let direct: RespClient | undefined;
+        if (until - next + 1 >= DIRECT_READ_MIN_ENTRIES && config.redisUrl.startsWith('redis://')) {
+          direct = await connectResp(config.redisUrl, 'veloz-wal-reader').catch((err: unknown) => {
+            throw new VelozError(
+              'STORAGE_UNAVAILABLE',
+              `reading the WAL failed: ${err instanceof Error ? err.message : String(err)}`,
+              { cause: err },
+            );
+          });
+          stats.directReads++;
+        }
+        const xrange = (from: number, to: number): Promise<RawEntry[]> =>
+          direct
+            ? (direct.call('XRANGE', keys.wal, String(from), String(to)) as Promise<RawEntry[]>)
+            : (redis.xrangeBuffer(keys.wal, String(from), String(to)) as Promise<RawEntry[]>);
         const ahead: Promise<RawEntry[]>[] = [];
         const fill = () => {
           while (next <= until && ahead.length < config.readAhead) {
             const end = Math.min(next + batchSize - 1, until);
-            const window = redis.xrangeBuffer(keys.wal, String(next), String(end)) as Promise<RawEntry[]>;
+            const window = xrange(next, end);
             // Thrown where awaited; one still queued when the read stops must not be an unhandled rejection.
             window.catch(() => undefined);
             ahead.push(window);
             next = end + 1;
           }
         };
-        fill();
-        while (ahead.length > 0) {
-          const raw = await ahead.shift()!;
+        try {
           fill();
-          // A window may hold more than batchSize items when foreign ids were injected: split it.
-          for (let i = 0; i < raw.length; i += batchSize) {
-            yield decodeAll(i === 0 && raw.length <= batchSize ? raw : raw.slice(i, i + batchSize), last);
+          while (ahead.length > 0) {
+            let raw: RawEntry[];
+            try {
+              raw = await ahead.shift()!;
+            } catch (err) {
+              if (!direct) throw err;
+              throw new VelozError(
+                'STORAGE_UNAVAILABLE',
+                `reading the WAL failed: ${err instanceof Error ? err.message : String(err)}`,
+                { cause: err },
+              );
+            }
+            fill();
+            // A window may hold more than batchSize items when foreign ids were injected: split it.
+            for (let i = 0; i < raw.length; i += batchSize) {
+              yield decodeAll(i === 0 && raw.length <= batchSize ? raw : raw.slice(i, i + batchSize), last);
+            }
           }
+        } finally {
+          // Also when the consumer stopped early; windows still in flight fail quietly (caught above).
+          direct?.close();
         }
       }
 

@@ -80,6 +80,8 @@ export interface RedisWalStats {
   fenced: number;
   /** Reads (replays) served by the reader thread (`readThreadMinEntries`). */
   threadReads: number;
+  /** Reads on this thread over their own connection (at least `DIRECT_READ_MIN_ENTRIES`, wal-read.ts). */
+  directReads: number;
 }
 
 export type RedisWal = WalStorage & { readonly stats: RedisWalStats };
@@ -99,7 +101,7 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
   let draining = false;
   /** Next sequence to assign; undefined until read from Redis (after a lease change or a failure). */
   let nextSeq: number | undefined;
-  const stats: RedisWalStats = { batches: 0, entries: 0, fenced: 0, threadReads: 0 };
+  const stats: RedisWalStats = { batches: 0, entries: 0, fenced: 0, threadReads: 0, directReads: 0 };
   const waitForReplicas = config.durability === 'replicas';
   /**
    * `replicas`: one batch at a time. Each WAIT holds the connection until the replicas confirmed (or

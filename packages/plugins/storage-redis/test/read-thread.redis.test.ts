@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { orderEventEntry, type WalEntryInput, type WalReadItem } from '@veloz/engine';
 import { createRedisStorage, type RedisStorage, type RedisStorageConfig } from '../src/index';
 import { resolveConfig } from '../src/config';
-import { readsInThread } from '../src/wal-read';
+import { DIRECT_READ_MIN_ENTRIES, readsInThread } from '../src/wal-read';
 import {
   createRedisServer,
   deleteAccountKeys,
@@ -79,6 +79,22 @@ describe('WAL reads in the reader thread', () => {
     }
     expect(inThread.wal.stats.threadReads).toBe(3);
     expect(onMain.wal.stats.threadReads).toBe(0);
+  });
+
+  it('reads long main-thread reads over a connection of their own, with the same items', async () => {
+    const account = uniqueAccount('thr');
+    const storage = await open(account, { readThreadMinEntries: 1_000_000 });
+    await fill(storage, DIRECT_READ_MIN_ENTRIES + 5_000);
+    const whole = (await readAll(storage, 1, 1000)).flat();
+    expect(storage.wal.stats.directReads).toBe(1);
+    // One entry short of the threshold: the shared client.
+    const from = 5_002;
+    const tail = (await readAll(storage, from, 1000)).flat();
+    expect(storage.wal.stats.directReads).toBe(1);
+    expect(tail).toHaveLength(DIRECT_READ_MIN_ENTRIES - 1);
+    expect(whole.slice(from - 1)).toEqual(tail);
+    expect(storage.wal.stats.threadReads).toBe(0);
+    await waitFor(async () => (await clientsNamed(REDIS_URL, 'veloz-wal-reader')) === 0, 5000, 'reader gone');
   });
 
   it('stops the thread (and its connection) when the reader stops early', async () => {
@@ -161,22 +177,30 @@ describe('WAL reads in the reader thread', () => {
       await expect(reading).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
     }, 30_000);
 
-    it('rejects a main-thread read too, leaving no window prefetched behind as an unhandled rejection', async () => {
-      await server.start();
-      const account = uniqueAccount('thr');
-      const storage = await open(account, { redisUrl: server.url, readAhead: 8 });
-      await fill(storage, 30_000);
-      const reading = (async () => {
-        let seen = 0;
-        for await (const b of storage.wal.read(1, 500)) {
-          seen += b.length;
-          if (seen === 500) await server.kill();
-        }
-        return seen;
-      })();
-      // vitest fails the run on an unhandled rejection of the 7 windows still in flight.
-      await expect(reading).rejects.toThrow();
-      expect(storage.wal.stats.threadReads).toBe(0);
-    }, 30_000);
+    // A main-thread read: over the shared ioredis client (15,000 entries) or over its own connection (30,000).
+    for (const [entries, direct] of [
+      [15_000, 0],
+      [30_000, 1],
+    ] as const) {
+      it(`rejects a main-thread read of ${entries} entries too, leaving no window prefetched behind as an unhandled rejection`, async () => {
+        await server.start();
+        const account = uniqueAccount('thr');
+        const storage = await open(account, { redisUrl: server.url, readAhead: 8 });
+        await fill(storage, entries);
+        const reading = (async () => {
+          let seen = 0;
+          for await (const b of storage.wal.read(1, 500)) {
+            seen += b.length;
+            if (seen === 500) await server.kill();
+          }
+          return seen;
+        })();
+        // vitest fails the run on an unhandled rejection of the 7 windows still in flight.
+        if (direct) await expect(reading).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+        else await expect(reading).rejects.toThrow();
+        expect(storage.wal.stats.threadReads).toBe(0);
+        expect(storage.wal.stats.directReads).toBe(direct);
+      }, 30_000);
+    }
   });
 });
