@@ -8,6 +8,7 @@ import {
 } from '../domain/order';
 import { div, mul } from '../domain/decimal';
 import { IllegalTransitionError } from '../domain/state-machine';
+import { seededRandom } from '../testing/fixtures';
 import { OrderEventError, OrderStore, reduceOrder } from './order-store';
 
 const request: OrderRequest = {
@@ -216,5 +217,105 @@ describe('reduceOrder / OrderStore', () => {
 describe('isOpenStatus', () => {
   it('agrees with OPEN_STATUSES for every status', () => {
     for (const s of ORDER_STATUSES) expect(isOpenStatus(s), s).toBe(OPEN_STATUSES.has(s));
+  });
+});
+
+describe('order objects', () => {
+  /** The order's keys in the canonical order (base fields, then each optional one when present). */
+  const BASE = [
+    'clientOrderId',
+    'account',
+    'venue',
+    'symbol',
+    'side',
+    'type',
+    'timeInForce',
+    'quantity',
+    'status',
+    'filledQuantity',
+    'fills',
+    'createdAt',
+    'updatedAt',
+    'seq',
+  ];
+  const OPTIONAL = ['price', 'venueOrderId', 'averageFillPrice', 'rejectReason'];
+
+  it('have the same keys, in the same order, whichever optional fields they carry (random event streams)', () => {
+    const rnd = seededRandom(20261127);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const store = new OrderStore();
+    let seq = 0;
+    const shapes = new Set<string>();
+    for (let n = 0; n < 3000; n++) {
+      const id = `o-${n}`;
+      const limit = rnd() < 0.7;
+      const order: OrderRequest = {
+        ...request,
+        clientOrderId: id,
+        type: limit ? 'LIMIT' : 'MARKET',
+        quantity: '3',
+      };
+      if (!limit) delete order.price;
+      const first: OrderEvent =
+        rnd() < 0.1
+          ? { type: 'ORDER_REJECTED', clientOrderId: id, ts: seq, reason: 'risk', order }
+          : { type: 'ORDER_SUBMITTED', clientOrderId: id, ts: seq, order };
+      const events: OrderEvent[] = [first];
+      for (let k = 0; k < 6; k++) {
+        const ts = seq + k + 1;
+        events.push(
+          pick<OrderEvent>([
+            { type: 'ORDER_ACCEPTED', clientOrderId: id, ts, venueOrderId: `v-${n}` },
+            {
+              type: 'ORDER_FILLED',
+              clientOrderId: id,
+              ts,
+              fill: { fillId: `f-${n}-${k}`, quantity: pick(['1', '2', '3']), price: '100.5', timestamp: ts },
+              ...(rnd() < 0.5 ? { venueOrderId: `v-${n}` } : {}),
+            },
+            { type: 'CANCEL_REQUESTED', clientOrderId: id, ts },
+            { type: 'CANCEL_REJECTED', clientOrderId: id, ts, reason: 'too late' },
+            { type: 'ORDER_CANCELED', clientOrderId: id, ts },
+            { type: 'ORDER_REJECTED', clientOrderId: id, ts, reason: 'venue said no' },
+            { type: 'ORDER_EXPIRED', clientOrderId: id, ts },
+          ]),
+        );
+      }
+      for (const e of events) {
+        let o;
+        try {
+          o = store.apply(e, ++seq);
+        } catch {
+          continue; // illegal for the order's state: the store is unchanged
+        }
+        const fields = o as unknown as Record<string, unknown>;
+        const keys = Object.keys(fields);
+        const expected = [...BASE, ...OPTIONAL.filter((k) => fields[k] !== undefined)];
+        expect(keys).toEqual(expected);
+        for (const k of keys) expect(fields[k]).not.toBeUndefined();
+        shapes.add(keys.slice(BASE.length).join(','));
+      }
+    }
+    // Every combination the reducer can make was seen (MARKET orders have no price).
+    expect([...shapes].sort()).toEqual(
+      [
+        '',
+        'averageFillPrice',
+        'averageFillPrice,rejectReason',
+        'price',
+        'price,averageFillPrice',
+        'price,averageFillPrice,rejectReason',
+        'price,rejectReason',
+        'price,venueOrderId',
+        'price,venueOrderId,averageFillPrice',
+        'price,venueOrderId,averageFillPrice,rejectReason',
+        'price,venueOrderId,rejectReason',
+        'rejectReason',
+        'venueOrderId',
+        'venueOrderId,averageFillPrice',
+        'venueOrderId,averageFillPrice,rejectReason',
+        'venueOrderId,rejectReason',
+      ].sort(),
+    );
   });
 });

@@ -91,25 +91,99 @@ function nextOrder(
   averageFillPrice: string | undefined,
   rejectReason: string | undefined,
 ): Order {
-  const next: Order = {
-    clientOrderId: src.clientOrderId,
-    account: src.account,
-    venue: src.venue,
-    symbol: src.symbol,
-    side: src.side,
-    type: src.type,
-    timeInForce: src.timeInForce,
-    quantity: src.quantity,
-    status,
-    filledQuantity,
-    fills,
-    createdAt,
-    updatedAt,
-    seq,
-  };
-  if (src.price !== undefined) next.price = src.price;
-  if (venueOrderId !== undefined) next.venueOrderId = venueOrderId;
-  if (averageFillPrice !== undefined) next.averageFillPrice = averageFillPrice;
+  const price = src.price;
+  // One literal per usual combination of the optional fields (LIMIT orders: price; accepted: venue order
+  // id; filled: average price), in the same key order as adding them one by one: a property added after
+  // the literal goes to a separate out-of-object array (one more object per order for the scavenger to
+  // copy, and a slower access path), so the common shapes are built whole. Applying 1M events of the
+  // bench mix: 1.04-1.47 s → 0.91-1.22 s (2026-11-27). The key order is held by order-store.test.ts.
+  const shape =
+    (price !== undefined ? 1 : 0) |
+    (venueOrderId !== undefined ? 2 : 0) |
+    (averageFillPrice !== undefined ? 4 : 0);
+  let next: Order;
+  switch (shape) {
+    case 1:
+      next = {
+        clientOrderId: src.clientOrderId,
+        account: src.account,
+        venue: src.venue,
+        symbol: src.symbol,
+        side: src.side,
+        type: src.type,
+        timeInForce: src.timeInForce,
+        quantity: src.quantity,
+        status,
+        filledQuantity,
+        fills,
+        createdAt,
+        updatedAt,
+        seq,
+        price,
+      };
+      break;
+    case 3:
+      next = {
+        clientOrderId: src.clientOrderId,
+        account: src.account,
+        venue: src.venue,
+        symbol: src.symbol,
+        side: src.side,
+        type: src.type,
+        timeInForce: src.timeInForce,
+        quantity: src.quantity,
+        status,
+        filledQuantity,
+        fills,
+        createdAt,
+        updatedAt,
+        seq,
+        price,
+        venueOrderId,
+      };
+      break;
+    case 7:
+      next = {
+        clientOrderId: src.clientOrderId,
+        account: src.account,
+        venue: src.venue,
+        symbol: src.symbol,
+        side: src.side,
+        type: src.type,
+        timeInForce: src.timeInForce,
+        quantity: src.quantity,
+        status,
+        filledQuantity,
+        fills,
+        createdAt,
+        updatedAt,
+        seq,
+        price,
+        venueOrderId,
+        averageFillPrice,
+      };
+      break;
+    default:
+      next = {
+        clientOrderId: src.clientOrderId,
+        account: src.account,
+        venue: src.venue,
+        symbol: src.symbol,
+        side: src.side,
+        type: src.type,
+        timeInForce: src.timeInForce,
+        quantity: src.quantity,
+        status,
+        filledQuantity,
+        fills,
+        createdAt,
+        updatedAt,
+        seq,
+      };
+      if (price !== undefined) next.price = price;
+      if (venueOrderId !== undefined) next.venueOrderId = venueOrderId;
+      if (averageFillPrice !== undefined) next.averageFillPrice = averageFillPrice;
+  }
   if (rejectReason !== undefined) next.rejectReason = rejectReason;
   return next;
 }
