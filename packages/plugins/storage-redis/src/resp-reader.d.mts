@@ -12,4 +12,4 @@ export interface RespClient {
   call(...args: string[]): Promise<RespReply>;
   close(): void;
 }
-export declare function connectResp(url: string, name: string): Promise<RespClient>;
+export declare function connectResp(url: string, name: string, timeoutMs?: number): Promise<RespClient>;

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { connectResp, parseRedisUrl } from '../src/resp-reader.mjs';
@@ -85,6 +86,19 @@ describe('connectResp', () => {
     client.close();
     await expect(blocked).rejects.toThrow(/closed/);
     await expect(client.call('PING')).rejects.toThrow(/closed/);
+  });
+
+  it('gives up on a server that accepts the connection but never answers', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      await expect(connectResp(`redis://127.0.0.1:${port}`, 'x', 300)).rejects.toThrow(
+        /did not answer within 300 ms/,
+      );
+    } finally {
+      silent.close();
+    }
   });
 
   it('fails to connect to a port nobody listens on', async () => {
