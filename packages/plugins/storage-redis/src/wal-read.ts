@@ -47,12 +47,23 @@ function decodeAll(raw: RawEntry[], maxSeq: number): WalReadItem[] {
   return out;
 }
 
+/** Whether reads can use a connection of their own (resp-reader.mjs speaks plain TCP only, not rediss://). */
+const ownConnection = (config: ResolvedRedisStorageConfig): boolean => config.redisUrl.startsWith('redis://');
+
+/** A Redis failure of a read, as the WAL reports it. */
+const unavailable = (err: unknown): VelozError =>
+  new VelozError(
+    'STORAGE_UNAVAILABLE',
+    `reading the WAL failed: ${err instanceof Error ? err.message : String(err)}`,
+    { cause: err },
+  );
+
 /**
  * Whether a read of `entries` entries goes through the reader thread: long reads (`readThreadMinEntries`),
- * not over TLS (rediss://), since the thread's own client (resp-reader.mjs) speaks plain TCP only.
+ * not over TLS (rediss://), since the thread has only its own connection.
  */
 export function readsInThread(config: ResolvedRedisStorageConfig, entries: number): boolean {
-  return entries >= config.readThreadMinEntries && config.redisUrl.startsWith('redis://');
+  return entries >= config.readThreadMinEntries && ownConnection(config);
 }
 
 /**
@@ -81,13 +92,9 @@ export function readWal(deps: WalReadDeps, fromSeq: number, requested: number): 
       /** Read `next`..`until` on this thread: windows fetched ahead while the current one is decoded. */
       async function* readHere(until: number): AsyncGenerator<WalReadItem[]> {
         let direct: RespClient | undefined;
-        if (until - next + 1 >= DIRECT_READ_MIN_ENTRIES && config.redisUrl.startsWith('redis://')) {
+        if (until - next + 1 >= DIRECT_READ_MIN_ENTRIES && ownConnection(config)) {
           direct = await connectResp(config.redisUrl, 'veloz-wal-reader').catch((err: unknown) => {
-            throw new VelozError(
-              'STORAGE_UNAVAILABLE',
-              `reading the WAL failed: ${err instanceof Error ? err.message : String(err)}`,
-              { cause: err },
-            );
+            throw unavailable(err);
           });
           stats.directReads++;
         }
@@ -113,12 +120,7 @@ export function readWal(deps: WalReadDeps, fromSeq: number, requested: number): 
             try {
               raw = await ahead.shift()!;
             } catch (err) {
-              if (!direct) throw err;
-              throw new VelozError(
-                'STORAGE_UNAVAILABLE',
-                `reading the WAL failed: ${err instanceof Error ? err.message : String(err)}`,
-                { cause: err },
-              );
+              throw direct ? unavailable(err) : err;
             }
             fill();
             // A window may hold more than batchSize items when foreign ids were injected: split it.
