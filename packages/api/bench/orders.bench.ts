@@ -192,7 +192,16 @@ async function main() {
       ms: 3000,
     });
     stopEcho();
-    const simRef = await load({ mode: 'sim', url: sim.url, n: 3000, inflight: INFLIGHT, ms: 3000 });
+    // The sim reference runs against a sim exchange of its own: the engine's sim would push an execution
+    // report of every reference order to the engine, which would log each as unknown (20k log lines that
+    // took CPU from the reference while it was measured).
+    const refSim = await spawnSimExchange(['--tick-ms', '0']);
+    let simRef: LoadResult;
+    try {
+      simRef = await load({ mode: 'sim', url: refSim.url, n: 3000, inflight: INFLIGHT, ms: 3000 });
+    } finally {
+      await refSim.kill();
+    }
     console.log(
       `reference Redis command round trip: sequential ${fmtLat(redisRef.sequential!)}; ${INFLIGHT} in flight ${redisRef.rate.toFixed(0)}/s`,
     );

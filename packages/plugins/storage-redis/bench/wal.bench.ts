@@ -3,6 +3,7 @@
  * append throughput (group commit), single append latency, replay of 1M entries, recovery from a
  * snapshot + 100k tail. Usage: node --import tsx bench/wal.bench.ts [--only append|latency|replay|recovery]
  */
+import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { connectResp } from '../src/resp-reader.mjs';
 import { orderEventEntry, recover, type OrderEvent, type WalEntryInput } from '@veloz/engine';
@@ -27,6 +28,7 @@ const want = (name: string) => !process.argv.includes('--only') || only === name
 const rows: BenchRow[] = [];
 const raw = new Redis(REDIS_URL);
 const cleanup: string[] = [];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const accountKeysPattern = (account: string) => `veloz:{${account}}:*`;
 
 async function dropAccount(account: string) {
@@ -43,50 +45,58 @@ async function appendThroughput() {
   const payloadBytes = JSON.stringify(entries[0]!.payload).length;
   const N = 400_000;
   const producers = 1024;
-  // Warm-up (JIT, script load).
-  await Promise.all(entries.slice(0, 500).map((e) => storage.wal.append(lease, [e])));
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: producers }, async () => {
-      while (next < N) {
-        const e = entries[next++ % entries.length]!;
-        await storage.wal.append(lease, [e]);
-      }
-    }),
-  );
-  const rate = N / ((performance.now() - t0) / 1000);
-  const batches = storage.wal.stats.batches;
+  /** `count` single-entry appends from `producers` concurrent callers; entries/s. */
+  const run = async (count: number) => {
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: producers }, async () => {
+        while (next < count) {
+          const e = entries[next++ % entries.length]!;
+          await storage.wal.append(lease, [e]);
+        }
+      }),
+    );
+    return count / ((performance.now() - t0) / 1000);
+  };
+  const refKey = `veloz:bench-ref-${process.pid}`;
+  // prettier-ignore
+  const reference = () => redisBenchmark(['-c', '50', '-P', '64', '-n', '1000000', 'XADD', refKey, '*', 'd', 'x'.repeat(200)]).rps;
+  // Warm-up: the steady state of a running engine, not V8 compiling the append path (the first 100k
+  // appends of a fresh process run at 60-80% of the later rate), and the script loaded.
+  await run(100_000);
+  // Three rounds each, alternating with the reference, so that a noisy moment on the machine hits both
+  // alike; best of each. Both streams are emptied between rounds (Redis's memory as at the start).
+  const ours: number[] = [];
+  const refs: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    await raw.xtrim(storage.keys.wal, 'MAXLEN', 0);
+    const batches = storage.wal.stats.batches;
+    ours.push(await run(N));
+    if (round === 0) {
+      console.log(
+        `  (${N} single-entry appends from ${producers} concurrent callers, ${payloadBytes} B JSON payloads, ${storage.wal.stats.batches - batches} Lua batches)`,
+      );
+    }
+    refs.push(reference());
+    await raw.del(refKey);
+  }
   await lease.release();
   await storage.stop();
   await dropAccount(account);
-
-  const refKey = `veloz:bench-ref-${process.pid}`;
-  const ref = redisBenchmark([
-    '-c',
-    '50',
-    '-P',
-    '64',
-    '-n',
-    '1000000',
-    'XADD',
-    refKey,
-    '*',
-    'd',
-    'x'.repeat(200),
-  ]);
-  await raw.del(refKey);
-  const ratio = rate / ref.rps;
+  const rate = Math.max(...ours);
+  const ref = Math.max(...refs);
+  const ratio = rate / ref;
   console.log(
-    `  (${N} single-entry appends from ${producers} concurrent callers, ${payloadBytes} B JSON payloads, ${batches} Lua batches)`,
+    `  (rounds: ours ${ours.map((r) => Math.round(r)).join(', ')} entries/s; redis-benchmark ${refs.map((r) => Math.round(r)).join(', ')})`,
   );
   report(rows, {
-    name: 'WAL append throughput (group commit, 200 B)',
+    name: 'WAL append throughput (group commit, 200 B, best of 3)',
     value: Math.round(rate),
     unit: 'entries/s',
     reference: {
-      name: 'redis-benchmark -c 50 -P 64 XADD (200 B)',
-      value: Math.round(ref.rps),
+      name: 'redis-benchmark -c 50 -P 64 XADD (200 B, best of 3, alternating)',
+      value: Math.round(ref),
       unit: 'entries/s',
     },
     ratio,
@@ -101,38 +111,49 @@ async function appendLatency() {
   const storage = await openStorage(account);
   const lease = await storage.wal.acquireLease('bench');
   const entries = [...orderEvents(1000, account)].map(orderEventEntry);
-  const samples: number[] = [];
-  for (let i = 0; i < 12_000; i++) {
-    const t = performance.now();
-    await storage.wal.append(lease, [entries[i % entries.length]!]);
-    if (i >= 2000) samples.push(performance.now() - t);
+  const refKey = `veloz:bench-ref-${process.pid}`;
+  /** p50 in ms of `count` sequential single appends. */
+  let i = 0;
+  const ours = async (count: number) => {
+    const samples: number[] = [];
+    for (let k = 0; k < count; k++) {
+      const t = performance.now();
+      await storage.wal.append(lease, [entries[i++ % entries.length]!]);
+      samples.push(performance.now() - t);
+    }
+    return median(samples);
+  };
+  // prettier-ignore
+  const reference = () => redisBenchmark(['-c', '1', '-P', '1', '-n', '4000', 'XADD', refKey, '*', 'd', 'x'.repeat(200)]).p50Ms;
+  await ours(2000); // warm-up
+  // Six rounds each, alternating with the reference (round-trip times on this VM drift by 2-3x within
+  // minutes: 28 µs to 100 µs for a PING), so both are measured at the same moments; median of the
+  // rounds' p50s on each side.
+  const oursP50: number[] = [];
+  const refP50: number[] = [];
+  for (let round = 0; round < 6; round++) {
+    oursP50.push(await ours(2000));
+    refP50.push(reference());
   }
-  samples.sort((a, b) => a - b);
-  const p50 = samples[Math.floor(samples.length / 2)]!;
+  await raw.del(refKey);
   await lease.release();
   await storage.stop();
   await dropAccount(account);
-  const refKey = `veloz:bench-ref-${process.pid}`;
-  const ref = redisBenchmark([
-    '-c',
-    '1',
-    '-P',
-    '1',
-    '-n',
-    '20000',
-    'XADD',
-    refKey,
-    '*',
-    'd',
-    'x'.repeat(200),
-  ]);
-  await raw.del(refKey);
-  const ratio = p50 / ref.p50Ms;
+  const p50 = median(oursP50);
+  const refMs = median(refP50);
+  const ratio = p50 / refMs;
+  console.log(
+    `  (rounds' p50, µs: ours ${oursP50.map((ms) => (ms * 1000).toFixed(0)).join(', ')}; redis-benchmark ${refP50.map((ms) => (ms * 1000).toFixed(0)).join(', ')})`,
+  );
   report(rows, {
-    name: 'WAL single append latency p50',
+    name: 'WAL single append latency p50 (median of 6 rounds)',
     value: Number(p50.toFixed(4)),
     unit: 'ms',
-    reference: { name: 'redis-benchmark -c 1 -P 1 XADD p50', value: ref.p50Ms, unit: 'ms' },
+    reference: {
+      name: 'redis-benchmark -c 1 -P 1 XADD p50 (median of 6 rounds, alternating)',
+      value: Number(refMs.toFixed(4)),
+      unit: 'ms',
+    },
     ratio,
     goal: '<= 2x reference',
     pass: ratio <= 2,
@@ -166,10 +187,23 @@ async function replay() {
   await fill(storage, orderEvents(N, account));
   console.log(`  (wrote ${N} entries in ${((performance.now() - tw) / 1000).toFixed(1)} s)`);
 
-  // Reference: a plain XRANGE read of the same stream with the same client (raw replies, no decoding).
-  // Best of three runs each, alternating, so that a noisy moment on the machine hits both alike.
-  // Beside it, informational: the same read with the reader thread's own client (resp-reader.mjs), which
-  // replay reads through, here on the main thread.
+  // The goal row: each pass as an engine start does it, in a fresh process (cold JIT, fresh heap): the
+  // replay (recover() into a fresh OrderStore) beside a plain XRANGE read of the same stream with the same
+  // client library (ioredis, raw replies, no decoding). Three of each, alternating, so that a noisy
+  // moment on the machine hits both alike; the medians are compared.
+  const cold = { read: [] as number[], replay: [] as number[] };
+  for (let run = 0; run < 3; run++) {
+    for (const mode of ['read', 'replay'] as const) cold[mode].push(onceInFreshProcess(mode, account, N));
+  }
+  const coldRead = median(cold.read);
+  const coldReplay = median(cold.replay);
+  console.log(
+    `  (fresh processes: replay ${cold.replay.map((ms) => ms.toFixed(0)).join(', ')} ms; plain XRANGE read ${cold.read.map((ms) => ms.toFixed(0)).join(', ')} ms)`,
+  );
+
+  // Informational: the same in one warm process (best of three, alternating), where ioredis's reply path
+  // is optimized (a warm read is 2-4x faster than a cold one), and the read alone with the reader thread's
+  // own client (resp-reader.mjs), which replay reads through.
   const batch = 10_000;
   let refBest = Infinity;
   let respBest = Infinity;
@@ -195,39 +229,66 @@ async function replay() {
     if (r.entriesApplied !== N) throw new Error(`replay applied ${r.entriesApplied} of ${N}`);
     best = Math.min(best, r.durationMs);
   }
-  const refRate = N / (refBest / 1000);
   resp.close();
   await storage.stop();
   await dropAccount(account);
-  const seconds = best / 1000;
-  const rate = N / seconds;
-  console.log(`  (replay ${Math.round(rate)} entries/s; plain XRANGE ${Math.round(refRate)} entries/s)`);
+  const seconds = coldReplay / 1000;
+  const ratio = coldRead / coldReplay;
+  console.log(
+    `  (warm, one process: replay ${best.toFixed(0)} ms; XRANGE ioredis ${refBest.toFixed(0)} ms, reader client ${respBest.toFixed(0)} ms)`,
+  );
   report(rows, {
-    name: 'WAL replay of 1,000,000 entries into the OrderStore',
+    name: 'WAL replay of 1,000,000 entries into the OrderStore (fresh process, median of 3)',
     value: Number(seconds.toFixed(3)),
     unit: 's',
     reference: {
-      name: 'plain XRANGE read of the same stream (ioredis, raw)',
-      value: Number((N / refRate).toFixed(3)),
+      name: 'plain XRANGE read of the same stream, ioredis raw, fresh process (median of 3)',
+      value: Number((coldRead / 1000).toFixed(3)),
       unit: 's',
     },
-    ratio: rate / refRate,
+    ratio,
     goal: '<= 3 s and >= 50% of the plain XRANGE rate',
-    pass: seconds <= 3 && rate / refRate >= 0.5,
+    pass: seconds <= 3 && ratio >= 0.5,
   });
   report(rows, {
-    name: 'WAL replay of 1,000,000 entries, beside the read alone with the reader thread client',
-    value: Number(seconds.toFixed(3)),
+    name: 'WAL replay of 1,000,000 entries, warm process (best of 3)',
+    value: Number((best / 1000).toFixed(3)),
     unit: 's',
     reference: {
-      name: 'plain XRANGE read with the reader thread client (resp-reader.mjs)',
-      value: Number((respBest / 1000).toFixed(3)),
+      name: 'plain XRANGE read, ioredis raw, same warm process (best of 3)',
+      value: Number((refBest / 1000).toFixed(3)),
       unit: 's',
     },
-    ratio: respBest / 1000 / seconds,
+    ratio: refBest / best,
     goal: '— (informational)',
     pass: true,
   });
+  report(rows, {
+    name: 'WAL replay of 1,000,000 entries, warm process, beside the read alone with the reader thread client',
+    value: Number((best / 1000).toFixed(3)),
+    unit: 's',
+    reference: {
+      name: 'plain XRANGE read with the reader thread client (resp-reader.mjs), same warm process',
+      value: Number((respBest / 1000).toFixed(3)),
+      unit: 's',
+    },
+    ratio: respBest / best,
+    goal: '— (informational)',
+    pass: true,
+  });
+}
+
+/** One `bench/replay-once.ts` pass in a fresh Node process with the engine's flags; its duration in ms. */
+function onceInFreshProcess(mode: 'read' | 'replay', account: string, entries: number): number {
+  const out = execFileSync(
+    process.execPath,
+    ['--max-semi-space-size=64', '--import', 'tsx', 'bench/replay-once.ts', mode, account, String(entries)],
+    { encoding: 'utf8', timeout: 120_000, env: { ...process.env, REDIS_URL } },
+  );
+  const result = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; entries: number };
+  if (result.entries !== entries)
+    throw new Error(`${mode} in a fresh process: ${result.entries} of ${entries}`);
+  return result.ms;
 }
 
 async function recovery() {
