@@ -3,6 +3,7 @@ import type { WalEntry } from '@veloz/engine';
 import { crc32 } from 'node:zlib';
 import { Unpackr } from 'msgpackr';
 import {
+  decodeFrames,
   decodeSnapshot,
   decodeStreamEntry,
   encodeRecord,
@@ -12,6 +13,7 @@ import {
   seqOfId,
 } from './codec';
 import { canonicalize } from './structures';
+import { framesOf } from './frame.mjs';
 
 const entry = (
   seq: number,
@@ -90,6 +92,73 @@ describe('WAL record codec', () => {
     expect(seqOfId('123-0')).toBe(123);
     expect(seqOfId(Buffer.from('7-1'))).toBe(7);
     expect(seqOfId('nope')).toBeNaN();
+  });
+});
+
+describe('reader thread windows (framesOf + decodeFrames)', () => {
+  type Raw = [Buffer, Buffer[]];
+  const payloads: unknown[] = [
+    { type: 'ORDER_CANCELED', clientOrderId: 'c1', ts: 5 },
+    { ts: 6, clientOrderId: 'c2', type: 'ORDER_ACCEPTED', venueOrderId: 'v2', source: 'venue' },
+    { anything: [1, 2.5, 'x', null, true], n: -3 },
+    'a string',
+    null,
+  ];
+  const good = (seq: number): Raw => {
+    const rec = encodeRecord({ ...entry(seq, payloads[seq % payloads.length]), type: `T${seq % 3}` });
+    return [Buffer.from(`${seq}-0`), [Buffer.from('d'), rec]];
+  };
+  /** A sound frame (checksum recomputed) around `payload` bytes that are not one MessagePack value. */
+  const badPayload = (seq: number, payload: number[]): Raw => {
+    const rec = encodeRecord(entry(seq));
+    const bad = Buffer.concat([rec.subarray(0, 28 + rec[27]!), Buffer.from(payload)]);
+    bad.writeUInt32LE(crc32(bad.subarray(5)), 1);
+    return [Buffer.from(`${seq}-0`), [Buffer.from('d'), bad]];
+  };
+  /** What the in-process path makes of the same entries, one by one. */
+  const oneByOne = (raw: Raw[]) => raw.map(([id, f]) => decodeStreamEntry(id, f));
+
+  it('decode a window of sound and faulty entries exactly as the in-process path does', () => {
+    const raw: Raw[] = [];
+    for (let seq = 1; seq <= 40; seq++) raw.push(good(seq));
+    raw[6] = [Buffer.from('7-0'), [Buffer.from('zz'), Buffer.from('not a record')]];
+    raw[12]![1][1] = Buffer.from(raw[12]![1][1]!);
+    raw[12]![1][1]![40]! ^= 0x5a;
+    raw.splice(20, 0, [Buffer.from('20-1'), [Buffer.from('hello'), Buffer.from('world')]]);
+    const expected = oneByOne(raw);
+    expect(decodeFrames(framesOf(raw), 1000)).toEqual(expected);
+    // In chunks, as wal-read.ts decodes a window.
+    const msg = framesOf(raw);
+    const chunks = [];
+    for (let i = 0; i < msg.count; i += 7)
+      chunks.push(...decodeFrames(msg, 1000, i, Math.min(i + 7, msg.count)));
+    expect(chunks).toEqual(expected);
+    expect(msg.types).toEqual(['T1', 'T2', 'T0']);
+  });
+
+  it('read payloads that are not one value one at a time, even when the sequence would balance out', () => {
+    // [0x91] (an array of one) would take the next payload as its element, and [0x01, 0x02] gives two
+    // values: read as one sequence the window has as many values as payloads, each in the wrong place.
+    const raw: Raw[] = [
+      good(1),
+      badPayload(2, [0x91]),
+      good(3),
+      good(4),
+      badPayload(5, [0x01, 0x02]),
+      good(6),
+    ];
+    const items = decodeFrames(framesOf(raw), 1000);
+    expect(items).toEqual(oneByOne(raw));
+    expect(items.map((i) => i.ok)).toEqual([true, false, true, true, false, true]);
+    expect(items[1]).toMatchObject({
+      ok: false,
+      corruption: { reason: 'UNDECODABLE', seq: 2, position: '2-0' },
+    });
+    // Also the other ways a sequence read fails: bytes that are never MessagePack, a value cut short.
+    for (const payload of [[0xc1], [0x92, 0x01]]) {
+      const r: Raw[] = [good(1), badPayload(2, payload), good(3)];
+      expect(decodeFrames(framesOf(r), 1000)).toEqual(oneByOne(r));
+    }
   });
 });
 

@@ -12,3 +12,27 @@ export interface FrameFault {
   detail: string;
 }
 export declare function checkFrame(buf: Buffer, idSeq: number, id: Buffer | string): FrameFault | undefined;
+export interface FramesMessage {
+  type: 'frames';
+  count: number;
+  /** The sound records' payloads (MessagePack), back to back. */
+  data: ArrayBuffer;
+  /**
+   * 8 numbers per entry: seq of its id, payload start and end in `data` (start -1: a fault), id
+   * sub-sequence, then the record header's epoch, ts, schema version and the index of its type in `types`.
+   */
+  meta: Float64Array;
+  /** The window's entry types, indexed by `meta`. */
+  types: string[];
+  /** The faulty entries, in order. */
+  faults: {
+    reason: 'MISSING_FIELD' | 'UNDECODABLE' | 'CHECKSUM';
+    seq: number;
+    position: string;
+    detail: string;
+  }[];
+  /** `data` as a Buffer, made on first use (main thread only). */
+  buffer?: Buffer;
+}
+/** A window of raw XRANGE entries ([id, [field, value, …]] as Buffers), checked, as the reader thread posts it. */
+export declare function framesOf(raw: [Buffer, Buffer[]][]): FramesMessage;

@@ -106,3 +106,90 @@ export function checkFrame(buf, idSeq, id) {
   if (HEADER + buf[27] > buf.length) return { reason: 'UNDECODABLE', seq, detail: 'type runs past the end' };
   return undefined;
 }
+
+/** Sub-sequence of an id `<seq>-<n>` (0 for ours), from the bytes. */
+function subOfIdBytes(id) {
+  let n = 0;
+  let i = id.indexOf(0x2d) + 1;
+  if (i === 0) return NaN;
+  for (; i < id.length; i++) n = n * 10 + (id[i] - 0x30);
+  return n;
+}
+
+/** Numbers per entry in `meta` (see the header). */
+const META = 8;
+
+/**
+ * A window of raw XRANGE entries ([id, [field, value, …]], Buffers) as the reader thread posts it
+ * (`FramesMessage` in codec.ts, decoded by `decodeFrames`): every frame checked, the sound records'
+ * payloads back to back in one transferable buffer, their header fields in `meta` (8 numbers per entry:
+ * seq of its id, payload start and end in `data` (start -1: a fault, described in order in `faults`), id
+ * sub-sequence, epoch, ts, schema version, index of its type in `types`).
+ */
+export function framesOf(raw) {
+  const count = raw.length;
+  const meta = new Float64Array(count * META);
+  const faults = [];
+  /** Entry types of this window, by first appearance; meta holds the index. */
+  const types = [];
+  let total = 0;
+  const sound = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const entry = raw[i];
+    const id = entry[0];
+    const fields = entry[1];
+    const idSeq = seqOfIdBytes(id);
+    const m = i * META;
+    meta[m] = idSeq;
+    meta[m + 3] = subOfIdBytes(id);
+    const rec = recordField(fields);
+    if (rec === undefined) {
+      const names = [];
+      for (let f = 0; f < fields.length; f += 2) names.push(fields[f].toString().slice(0, 20));
+      faults.push({
+        reason: 'MISSING_FIELD',
+        seq: idSeq,
+        position: id.toString('latin1'),
+        detail: `no "d" field (fields: ${names.join(',')})`,
+      });
+      meta[m + 1] = -1;
+      continue;
+    }
+    const fault = checkFrame(rec, idSeq, id);
+    if (fault) {
+      faults.push({ ...fault, position: id.toString('latin1') });
+      meta[m + 1] = -1;
+      continue;
+    }
+    // The header's fields go to meta, the payload (after the type) to data: the main thread reads the
+    // window's payloads as one MessagePack sequence.
+    const typeLen = rec[27];
+    const payload = HEADER + typeLen;
+    sound[i] = rec;
+    meta[m + 1] = total;
+    total += rec.length - payload;
+    meta[m + 2] = total;
+    meta[m + 4] = rec.readUInt32LE(13);
+    meta[m + 5] = rec.readDoubleLE(17);
+    meta[m + 6] = rec.readUInt16LE(25);
+    meta[m + 7] = typeIndex(types, rec, HEADER, typeLen);
+  }
+  const data = new Uint8Array(new ArrayBuffer(total));
+  for (let i = 0; i < count; i++) {
+    const rec = sound[i];
+    if (rec !== undefined) data.set(rec.subarray(HEADER + rec[27]), meta[i * META + 1]);
+  }
+  return { type: 'frames', count, data: data.buffer, meta, types, faults };
+}
+
+/** Index in `types` of the type at `at`..`at + len` of `rec`, added when new. */
+function typeIndex(types, rec, at, len) {
+  outer: for (let t = 0; t < types.length; t++) {
+    const name = types[t];
+    if (name.length !== len) continue;
+    for (let j = 0; j < len; j++) if (rec[at + j] !== name.charCodeAt(j)) continue outer;
+    return t;
+  }
+  types.push(rec.toString('latin1', at, at + len));
+  return types.length - 1;
+}

@@ -107,6 +107,8 @@ describe('crash recovery on Redis', () => {
         [17, 'CHECKSUM'],
         [33, 'TRUNCATED'],
         [41, 'BAD_PAYLOAD'],
+        [45, 'TWO_VALUES'],
+        [60, 'SWALLOWING'],
       ]);
       const deleted = [50, 51, 52, 53];
       // Write the stream the way the plugin does, damaging some entries on the way in.
@@ -120,9 +122,14 @@ describe('crash recovery on Redis', () => {
           await raw.xadd(wal, `${seq}-0`, 'd', rec);
         } else if (kind === 'TRUNCATED')
           await raw.xadd(wal, `${seq}-0`, 'd', rec.subarray(0, rec.length - 12));
-        else if (kind === 'BAD_PAYLOAD') {
-          // A sound frame (checksum recomputed) around a payload that is not MessagePack (0xc1 is never used).
-          const bad = Buffer.concat([rec.subarray(0, 28 + rec[27]!), Buffer.from([0xc1, 0xc1, 0xc1])]);
+        else if (kind === 'BAD_PAYLOAD' || kind === 'TWO_VALUES' || kind === 'SWALLOWING') {
+          // A sound frame (checksum recomputed) around a payload that is not one MessagePack value: 0xc1 is
+          // never used; two values (1, 2); an array header of 2 with nothing after it, which a reader of the
+          // window's payloads as one sequence would fill with the next entries' payloads.
+          const payload = { BAD_PAYLOAD: [0xc1, 0xc1, 0xc1], TWO_VALUES: [0x01, 0x02], SWALLOWING: [0x92] }[
+            kind
+          ];
+          const bad = Buffer.concat([rec.subarray(0, 28 + rec[27]!), Buffer.from(payload)]);
           bad.writeUInt32LE(crc32(bad.subarray(5)), 1);
           await raw.xadd(wal, `${seq}-0`, 'd', bad);
         } else await raw.xadd(wal, `${seq}-0`, 'd', rec);
@@ -149,7 +156,9 @@ describe('crash recovery on Redis', () => {
         ['MISSING_FIELD', 20],
         ['CHECKSUM', 33],
         ['UNDECODABLE', 41],
+        ['UNDECODABLE', 45],
         ['GAP', 50],
+        ['UNDECODABLE', 60],
         ['UNDECODABLE', undefined],
       ]);
       expect(report.corruptions.find((c) => c.seq === 20)?.position).toBe('20-1');
@@ -160,7 +169,7 @@ describe('crash recovery on Redis', () => {
       });
       // Events of orders whose earlier entries were lost are refused by the reducer, never a crash.
       const refused = report.corruptionCounts.REFUSED ?? 0;
-      expect(report.entriesSkipped).toBe(6 + refused);
+      expect(report.entriesSkipped).toBe(8 + refused);
       expect(report.entriesApplied + refused).toBe(events.length - bad.size);
       expect(report.lastSeq).toBe(events.length);
     },
