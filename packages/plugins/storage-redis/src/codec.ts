@@ -110,9 +110,10 @@ export type { FramesMessage };
 export const FRAME_META = 8;
 
 /**
- * The items `from`..`to` (exclusive) of a window checked by the reader thread: payloads decoded here,
- * faults turned into corruption items. A fault's seq beyond `maxSeq` (a rogue id past the WAL's head) is
- * dropped, as in the in-process path.
+ * The items `from`..`to` (exclusive) of a window framed and checked by `framesOf` (in the reader thread,
+ * or on this thread for shorter reads): payloads decoded here, faults turned into corruption items. A
+ * corrupt entry's seq beyond `maxSeq` (a rogue id past the WAL's head) is left out, so that it cannot drag
+ * replay's expected sequence along.
  *
  * The chunk's payloads lie back to back in `data`, so they are read as one MessagePack sequence
  * (`unpackMultiple`): one call instead of one per entry, and msgpackr extracts the strings of many
@@ -148,7 +149,7 @@ export function decodeFrames(msg: FramesMessage, maxSeq: number, from = 0, to = 
       } catch (err) {
         out[i - from] = corrupt(
           'UNDECODABLE',
-          seq,
+          seq > maxSeq ? NaN : seq,
           `${seq}-${meta[m + 3]!}`,
           `payload: ${(err as Error).message}`,
         );
