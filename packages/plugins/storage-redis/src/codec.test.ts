@@ -154,10 +154,23 @@ describe('reader thread windows (framesOf + decodeFrames)', () => {
       ok: false,
       corruption: { reason: 'UNDECODABLE', seq: 2, position: '2-0' },
     });
-    // Also the other ways a sequence read fails: bytes that are never MessagePack, a value cut short.
-    for (const payload of [[0xc1], [0x92, 0x01]]) {
+    // Past the WAL's head (maxSeq), a corrupt entry carries no seq: a rogue id must not move replay along.
+    const rogue = decodeFrames(
+      framesOf([good(1), badPayload(900, [0xd9, 0x10]), [Buffer.from('901-0'), []]]),
+      1,
+    );
+    expect(rogue.map((i) => (i.ok ? 'ok' : (i.corruption.seq ?? 'none')))).toEqual(['ok', 'none', 'none']);
+    // Also the other ways a sequence read fails: several values in one payload (msgpackr reads a lone
+    // 0xc1, the one unused byte, as a marker value), a value cut short.
+    for (const payload of [
+      [0xc1, 0xc1, 0xc1],
+      [0x92, 0x01],
+      [0xd9, 0x10],
+    ]) {
       const r: Raw[] = [good(1), badPayload(2, payload), good(3)];
-      expect(decodeFrames(framesOf(r), 1000)).toEqual(oneByOne(r));
+      const decoded = decodeFrames(framesOf(r), 1000);
+      expect(decoded).toEqual(oneByOne(r));
+      expect(decoded.map((i) => i.ok)).toEqual([true, false, true]);
     }
   });
 });

@@ -123,9 +123,10 @@ describe('crash recovery on Redis', () => {
         } else if (kind === 'TRUNCATED')
           await raw.xadd(wal, `${seq}-0`, 'd', rec.subarray(0, rec.length - 12));
         else if (kind === 'BAD_PAYLOAD' || kind === 'TWO_VALUES' || kind === 'SWALLOWING') {
-          // A sound frame (checksum recomputed) around a payload that is not one MessagePack value: 0xc1 is
-          // never used; two values (1, 2); an array header of 2 with nothing after it, which a reader of the
-          // window's payloads as one sequence would fill with the next entries' payloads.
+          // A sound frame (checksum recomputed) around a payload that is not one MessagePack value: 0xc1
+          // three times (msgpackr reads a lone 0xc1, the one unused byte, as a marker: three values); two
+          // values (1, 2); an array header of 2 with nothing after it, which a reader of the window's
+          // payloads as one sequence would fill with the next entries' payloads.
           const payload = { BAD_PAYLOAD: [0xc1, 0xc1, 0xc1], TWO_VALUES: [0x01, 0x02], SWALLOWING: [0x92] }[
             kind
           ];
