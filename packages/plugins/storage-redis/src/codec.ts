@@ -3,6 +3,7 @@ import { Packr, Unpackr } from 'msgpackr';
 import type { WalCorruption, WalReadItem } from '@veloz/engine';
 import {
   checkFrame,
+  FRAME_META,
   HEADER,
   RECORD_FIELD,
   RECORD_FORMAT,
@@ -106,9 +107,6 @@ function decodeSoundRecord(
 /** A window of the WAL as the reader thread posts it (`framesOf`, frame.mjs). */
 export type { FramesMessage };
 
-/** Numbers per entry in `FramesMessage.meta` (`framesOf` writes them). */
-export const FRAME_META = 8;
-
 /**
  * The items `from`..`to` (exclusive) of a window framed and checked by `framesOf` (in the reader thread,
  * or on this thread for shorter reads): payloads decoded here, faults turned into corruption items. A
@@ -126,7 +124,7 @@ export function decodeFrames(msg: FramesMessage, maxSeq: number, from = 0, to = 
   const data = (msg.buffer ??= Buffer.from(msg.data));
   const { meta, faults, types } = msg;
   const out = new Array<WalReadItem>(to - from);
-  let payloads = unpackChunk(data, meta, from, to);
+  const payloads = unpackChunk(data, meta, from, to);
   // Faults before `from` (decoded in an earlier chunk).
   let f = 0;
   for (let i = 0; i < from; i++) if (meta[i * FRAME_META + 1]! < 0) f++;
@@ -168,7 +166,6 @@ export function decodeFrames(msg: FramesMessage, maxSeq: number, from = 0, to = 
       },
     };
   }
-  payloads = undefined;
   return out;
 }
 

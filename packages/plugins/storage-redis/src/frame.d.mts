@@ -12,6 +12,8 @@ export interface FrameFault {
   detail: string;
 }
 export declare function checkFrame(buf: Buffer, idSeq: number, id: Buffer | string): FrameFault | undefined;
+/** Numbers per entry in `FramesMessage.meta`. */
+export declare const FRAME_META: 8;
 export interface FramesMessage {
   type: 'frames';
   count: number;

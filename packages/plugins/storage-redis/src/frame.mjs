@@ -116,8 +116,8 @@ function subOfIdBytes(id) {
   return n;
 }
 
-/** Numbers per entry in `meta` (see the header). */
-const META = 8;
+/** Numbers per entry in a window's `meta` (see `framesOf`). */
+export const FRAME_META = 8;
 
 /**
  * A window of raw XRANGE entries ([id, [field, value, …]], Buffers) as the reader thread posts it
@@ -128,7 +128,7 @@ const META = 8;
  */
 export function framesOf(raw) {
   const count = raw.length;
-  const meta = new Float64Array(count * META);
+  const meta = new Float64Array(count * FRAME_META);
   const faults = [];
   /** Entry types of this window, by first appearance; meta holds the index. */
   const types = [];
@@ -139,7 +139,7 @@ export function framesOf(raw) {
     const id = entry[0];
     const fields = entry[1];
     const idSeq = seqOfIdBytes(id);
-    const m = i * META;
+    const m = i * FRAME_META;
     meta[m] = idSeq;
     meta[m + 3] = subOfIdBytes(id);
     const rec = recordField(fields);
@@ -177,7 +177,7 @@ export function framesOf(raw) {
   const data = new Uint8Array(new ArrayBuffer(total));
   for (let i = 0; i < count; i++) {
     const rec = sound[i];
-    if (rec !== undefined) data.set(rec.subarray(HEADER + rec[27]), meta[i * META + 1]);
+    if (rec !== undefined) data.set(rec.subarray(HEADER + rec[27]), meta[i * FRAME_META + 1]);
   }
   return { type: 'frames', count, data: data.buffer, meta, types, faults };
 }
