@@ -2,6 +2,7 @@
 // Both answer (x-veloz-worker), the development token is printed once and works on both, a killed
 // worker is restarted, and SIGTERM on the primary leaves no process behind.
 import { request } from 'node:http';
+import { processAlive } from '@veloz/engine/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupAccount, killAll, newRedis, pollUntil, spawnApi, uniqueAccount } from './support';
 
@@ -42,15 +43,6 @@ function healthQuery(url: string, token: string): Promise<{ status: number; work
     req.end(body);
   });
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('cluster workers (VELOZ_API_WORKERS=2)', () => {
   it('serves from both workers with one dev token, restarts a dead worker, stops everything on SIGTERM', async () => {
@@ -100,7 +92,7 @@ describe('cluster workers (VELOZ_API_WORKERS=2)', () => {
       60_000,
     );
     const newPid = Number(replaced.workerPid);
-    expect(alive(newPid)).toBe(true);
+    expect(processAlive(newPid)).toBe(true);
     const again = new Set<string>();
     for (let i = 0; i < 20 && again.size < 2; i++) again.add((await healthQuery(api.url, token)).worker);
     expect([...again].sort()).toEqual(['1', '2']);
@@ -109,6 +101,7 @@ describe('cluster workers (VELOZ_API_WORKERS=2)', () => {
     const exited = new Promise<number | null>((resolve) => api.child.once('exit', (code) => resolve(code)));
     api.child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    for (const pid of [pids[1]!, newPid]) await pollUntil(() => !alive(pid), `worker ${pid} gone`, 10_000);
+    for (const pid of [pids[1]!, newPid])
+      await pollUntil(() => !processAlive(pid), `worker ${pid} gone`, 10_000);
   });
 });

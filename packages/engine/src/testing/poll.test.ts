@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pollUntil } from './poll';
+import { spawnSync } from 'node:child_process';
+import { pollUntil, processAlive } from './poll';
 
 describe('pollUntil', () => {
   it('resolves with the first value that is not undefined or false', async () => {
@@ -17,5 +18,14 @@ describe('pollUntil', () => {
     await expect(pollUntil(() => false, 'the impossible', 30, 5)).rejects.toThrow(
       'timed out after 30 ms waiting for the impossible',
     );
+  });
+});
+
+describe('processAlive', () => {
+  it('is true for a running process and false once a process has exited', () => {
+    expect(processAlive(process.pid)).toBe(true);
+    const child = spawnSync(process.execPath, ['-e', '0']);
+    expect(child.status).toBe(0);
+    expect(processAlive(child.pid!)).toBe(false);
   });
 });

@@ -1,18 +1,10 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { pollUntil, processAlive } from '@veloz/engine/testing';
 import { describe, expect, it } from 'vitest';
 
 const HELPER = fileURLToPath(new URL('./spawn-sim-exchange.ts', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('spawnSimExchange', () => {
   it('kills the exchange when its parent exits without stopping it', async () => {
@@ -31,8 +23,7 @@ describe('spawnSimExchange', () => {
     expect(code).toBe(3);
     const pid = (JSON.parse(out.trim().split('\n').pop()!) as { pid: number }).pid;
     expect(pid).toBeGreaterThan(0);
-    const deadline = Date.now() + 5000;
-    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setImmediate(r));
-    expect(alive(pid)).toBe(false);
+    await pollUntil(() => !processAlive(pid), `sim exchange ${pid} gone after its parent exited`, 5000);
+    expect(processAlive(pid)).toBe(false);
   }, 30_000);
 });
