@@ -59,4 +59,24 @@ describe('registerDefaultMetrics', () => {
     expect(names).toContain('veloz_t_process_resident_memory_bytes');
     expect(names.filter((n) => n.endsWith('_total') && !n.includes('seconds'))).toEqual([]);
   });
+
+  it('creates the process metrics once per prefix and registers the same objects in every registry', async () => {
+    const a = new Registry();
+    const b = new Registry();
+    const droppedA = registerDefaultMetrics(a, 'veloz_s_');
+    const droppedB = registerDefaultMetrics(b, 'veloz_s_');
+    expect(droppedB).toEqual(droppedA);
+    const name = 'veloz_s_process_resident_memory_bytes';
+    expect(a.getSingleMetric(name)).toBeDefined();
+    expect(b.getSingleMetric(name)).toBe(a.getSingleMetric(name));
+    // Each registry still exposes all of them.
+    const namesA = parseExposition(await a.metrics()).map((f) => f.name);
+    const namesB = parseExposition(await b.metrics()).map((f) => f.name);
+    expect(namesB).toEqual(namesA);
+    expect(namesA).toContain('veloz_s_nodejs_eventloop_lag_p99_seconds');
+    // Another prefix gets its own set.
+    const c = new Registry();
+    registerDefaultMetrics(c, 'veloz_u_');
+    expect(c.getSingleMetric('veloz_u_process_resident_memory_bytes')).not.toBe(a.getSingleMetric(name));
+  });
 });
