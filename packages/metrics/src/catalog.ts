@@ -106,7 +106,7 @@ export const ENGINE_METRICS = {
     'veloz_wal_appended_bytes_total',
     'counter',
     'bytes',
-    'Payload bytes appended to the WAL by this process (JSON-encoded payload size, before the storage codec).',
+    'Bytes of the WAL records this process appended, as the storage plugin counts them (its own encoding: header and payload; 0 for a storage that keeps no bytes).',
   ),
   walAppendFailures: def(
     'veloz_wal_append_failures_total',

@@ -156,7 +156,23 @@ export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineM
   const pendingAcks = new Map<string, number>();
   const ackWindow = createSlidingWindow({ windowMs: latencyWindowMs });
   const walWindow = createSlidingWindow({ windowMs: latencyWindowMs });
-  const wal = { entries: 0, bytes: 0, failures: 0 };
+  const wal = { entries: 0, failures: 0 };
+  /**
+   * Bytes the instrumented storage wrote (`wal.appendedBytes`, its own count; 0 for a storage that
+   * keeps no bytes, like the in-memory one). The last figure read stands while the storage cannot say
+   * (the Redis plugin has no WAL before `start`).
+   */
+  let bytesSource: (() => number | undefined) | undefined;
+  let lastBytes = 0;
+  const walBytes = (): number => {
+    try {
+      const b = bytesSource?.();
+      if (typeof b === 'number' && Number.isFinite(b)) lastBytes = b;
+    } catch {
+      // no WAL yet
+    }
+    return lastBytes;
+  };
   const recon = {
     runs: 0,
     failed: 0,
@@ -227,7 +243,7 @@ export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineM
     m.commandQueueDepth.set(commandQueueDepth);
     m.snapshotAge.set(lastSnapshot ? Math.max(0, (now() - lastSnapshot.takenAt) / 1000) : NaN);
     sync(m.walEntries, wal.entries);
-    sync(m.walBytes, wal.bytes);
+    sync(m.walBytes, walBytes());
     if (!e) return undefined;
     const status = e.status();
     const stats = e.stats();
@@ -261,13 +277,13 @@ export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineM
       engine = e;
     },
     instrumentStorage(storage) {
+      bytesSource = () => storage.wal.appendedBytes;
       return instrumentStorage(storage, {
-        walAppended(seconds, entries, bytes, t) {
+        walAppended(seconds, entries, t) {
           m.walAppendDuration.observe(seconds);
           // The counters are brought up to these at scrape time (`refresh`): a prom-client `inc` per
           // append costs more than the rest of this hook.
           wal.entries += entries.length;
-          wal.bytes += bytes;
           walWindow.add(seconds * 1000, t);
           if (!stopped) trackAcks(entries, t);
         },
@@ -345,7 +361,7 @@ export function createEngineMetrics(options: EngineMetricsOptions = {}): EngineM
         wal: {
           lastSeq: status?.wal.lastSeq ?? 0,
           appendedEntries: wal.entries,
-          appendedBytes: wal.bytes,
+          appendedBytes: walBytes(),
           appendFailures: wal.failures,
           appendP50Ms: walP50 ?? null,
           appendP99Ms: walP99 ?? null,

@@ -49,6 +49,14 @@ describe('engine metrics with the Redis storage plugin', () => {
       const inRedis = await redis.xlen(accountKeys(account).wal);
       expect(inRedis).toBe(10);
       expect(sampleValue(f, 'veloz_wal_appended_entries_total')).toBe(inRedis);
+      // Bytes: the plugin's own count, exactly the records the stream holds.
+      const stored = (await redis.xrangeBuffer(accountKeys(account).wal, '-', '+')).reduce(
+        (n, [, fields]) => n + fields[1]!.length,
+        0,
+      );
+      expect(stored).toBeGreaterThan(inRedis * 50);
+      expect(sampleValue(f, 'veloz_wal_appended_bytes_total')).toBe(stored);
+      expect(metrics.figures().wal.appendedBytes).toBe(stored);
       expect(sampleValue(f, 'veloz_wal_append_duration_seconds_count')).toBeGreaterThan(0);
       expect(sampleValue(f, 'veloz_orders_accepted_total')).toBe(5);
       expect(sampleValue(f, 'veloz_snapshot_age_seconds')).toBeLessThan(5);

@@ -79,6 +79,12 @@ export interface WalStorage {
   lastSeq(): Promise<number>;
   /** Delete entries with seq < belowSeq. Resolves with the count removed. */
   trim(belowSeq: number): Promise<number>;
+  /**
+   * Optional, for metrics: bytes of the records this storage wrote for acknowledged appends since it
+   * was created, in its own encoding (header and payload). Storages that keep entries as objects (the
+   * in-memory one) leave it out. Read at scrape time, so counting costs nothing per append.
+   */
+  readonly appendedBytes?: number;
 }
 
 export interface SnapshotInfo {

@@ -78,6 +78,7 @@ export class RecordBatch {
   private buf: Buffer;
   private end: number;
   private added = 0;
+  private recordBytes = 0;
 
   /** `headroom`: bytes kept free in front of the first record for `wire`'s command header. */
   constructor(
@@ -90,6 +91,11 @@ export class RecordBatch {
 
   get count(): number {
     return this.added;
+  }
+
+  /** Bytes of the records themselves (header, type and payload; not the RESP framing or the ids). */
+  get bytes(): number {
+    return this.recordBytes;
   }
 
   /** Make room for `need` bytes from `at`, keeping the bytes before `at` (those of a record in progress too). */
@@ -165,17 +171,19 @@ export class RecordBatch {
     buf[end] = 0x0d;
     buf[end + 1] = 0x0a;
     this.added++;
+    this.recordBytes += size;
     this.end = end + 2;
   }
 
   /** A point to roll back to (before a caller whose entries fail to encode). */
-  mark(): { end: number; count: number } {
-    return { end: this.end, count: this.added };
+  mark(): { end: number; count: number; bytes: number } {
+    return { end: this.end, count: this.added, bytes: this.recordBytes };
   }
 
-  rollback(mark: { end: number; count: number }): void {
+  rollback(mark: { end: number; count: number; bytes: number }): void {
     this.end = mark.end;
     this.added = mark.count;
+    this.recordBytes = mark.bytes;
   }
 
   /**

@@ -220,6 +220,19 @@ describe('RecordBatch', () => {
       });
     });
     expect(batch.args().map(String)).toEqual(args.slice(1).map(String));
+    // `bytes` (the WAL's appendedBytes) counts exactly the records, not their framing or ids.
+    expect(batch.bytes).toBe(records.reduce((n, r) => n + r.length, 0));
+  });
+
+  it('rolls back to a mark: count, bytes and wire as they were', () => {
+    const batch = new RecordBatch(64, 8);
+    batch.add(1, 1, 1, 'T', 1, { n: 1 });
+    const mark = batch.mark();
+    const before = { count: batch.count, bytes: batch.bytes, wire: Buffer.from(batch.wire('')) };
+    batch.add(2, 1, 1, 'T', 1, { n: 'x'.repeat(5000) });
+    expect(batch.bytes).toBeGreaterThan(before.bytes + 5000);
+    batch.rollback(mark);
+    expect({ count: batch.count, bytes: batch.bytes, wire: Buffer.from(batch.wire('')) }).toEqual(before);
   });
 
   it('adds nothing for a payload that cannot be encoded', () => {

@@ -76,6 +76,8 @@ export interface RedisWalStats {
   batches: number;
   /** Entries acknowledged. */
   entries: number;
+  /** Bytes of the acknowledged entries' records (`RecordBatch.bytes`): the WAL's `appendedBytes`. */
+  bytes: number;
   /** Append calls refused by fencing (stale lease or sequence). */
   fenced: number;
   /** Reads (replays) served by the reader thread (`readThreadMinEntries`). */
@@ -101,7 +103,14 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
   let draining = false;
   /** Next sequence to assign; undefined until read from Redis (after a lease change or a failure). */
   let nextSeq: number | undefined;
-  const stats: RedisWalStats = { batches: 0, entries: 0, fenced: 0, threadReads: 0, directReads: 0 };
+  const stats: RedisWalStats = {
+    batches: 0,
+    entries: 0,
+    bytes: 0,
+    fenced: 0,
+    threadReads: 0,
+    directReads: 0,
+  };
   const waitForReplicas = config.durability === 'replicas';
   /**
    * `replicas`: one batch at a time. Each WAIT holds the connection until the replicas confirmed (or
@@ -202,6 +211,7 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
       if (sent !== batch) sent.push(p);
     }
     const count = records.count;
+    const bytes = records.bytes;
     if (count === 0) return;
     nextSeq = seq;
     inFlight++;
@@ -211,6 +221,7 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
       if (code === 0) {
         stats.batches++;
         stats.entries += count;
+        stats.bytes += bytes;
         if (replicas < config.replicas) {
           const err = new DurabilityError(
             `${replicas} of ${config.replicas} replicas confirmed seq ${first}..${seq - 1} within ${config.replicaTimeoutMs} ms`,
@@ -293,6 +304,10 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
 
   return {
     stats,
+
+    get appendedBytes(): number {
+      return stats.bytes;
+    },
 
     async acquireLease(owner: string): Promise<Lease> {
       const lease = await acquireLease({
