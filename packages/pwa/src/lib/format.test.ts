@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { formatAge, formatMs } from './format';
+import { formatAge, formatCount, formatMs, formatTime } from './format';
 import { pushBounded, sparklinePath } from './sparkline';
 import { matchRoute } from './router';
 
@@ -17,6 +17,20 @@ describe('format', () => {
     expect(formatMs(12.34)).toBe('12.3 ms');
     expect(formatMs(1200)).toBe('1.20 s');
     expect(formatMs(null)).toBe('—');
+  });
+  it('times and counts as the locale methods write them (the formatters are made once)', () => {
+    const now = Date.now();
+    const yesterday = now - 3 * 86_400_000;
+    const opts = { hour: '2-digit', minute: '2-digit', second: '2-digit' } as const;
+    for (let i = 0; i < 2; i++) {
+      expect(formatTime(now)).toBe(new Date(now).toLocaleTimeString(undefined, opts));
+      expect(formatTime(yesterday)).toBe(
+        `${new Date(yesterday).toLocaleDateString()} ${new Date(yesterday).toLocaleTimeString(undefined, opts)}`,
+      );
+      expect(formatCount(1234567.4)).toBe((1234567).toLocaleString());
+    }
+    expect(formatTime(null)).toBe('—');
+    expect(formatCount(Number.NaN)).toBe('—');
   });
 });
 
