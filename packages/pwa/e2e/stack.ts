@@ -60,6 +60,11 @@ export interface Stack {
   account: string;
   /** SIGKILL the engine (the crash the dashboard must notice). */
   killEngine(): void;
+  /**
+   * Start another API replica on the same Redis, account and token, serving the static build in
+   * `staticDir` (the benchmarks' reference shell); resolves its URL once it answers.
+   */
+  serve(staticDir: string): Promise<string>;
   /** Output of a process, for failure messages. */
   logs(name: string): string;
   /** SIGKILL everything and remove temp dirs. Safe to call twice. */
@@ -162,6 +167,20 @@ export async function startStack(): Promise<Stack> {
     });
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const url = apiUrl;
+    const serve = async (staticDir: string): Promise<string> => {
+      const port = await freePort();
+      run(`api-${port}`, process.execPath, [...tsx, 'packages/api/src/bin/api.ts'], {
+        ...common,
+        VELOZ_ENV: 'production',
+        VELOZ_API_PORT: String(port),
+        VELOZ_API_TOKENS: `e2e:operator:${token}`,
+        VELOZ_API_STATIC: 'on',
+        VELOZ_API_STATIC_DIR: staticDir,
+      });
+      const site = `http://127.0.0.1:${port}`;
+      await waitFor(`the API serving ${staticDir}`, async () => (await fetch(site)).ok, 30_000);
+      return site;
+    };
     await waitFor('the API serving the PWA', async () => (await fetch(url)).ok, 30_000);
     await waitFor(
       'engine connected (through the API)',
@@ -183,6 +202,7 @@ export async function startStack(): Promise<Stack> {
         const engine = procs.find((p) => p.name === 'engine');
         if (engine) kill(engine);
       },
+      serve,
       logs,
       stop,
     };
