@@ -32,4 +32,28 @@ describe('instrumentStorage', () => {
     expect(storage.entries()).toHaveLength(1);
     await wrapped.stop();
   });
+
+  it('turns a plugin append that throws into a rejection, and counts it as a failure', async () => {
+    const storage = createMemoryStorage();
+    const wal = Object.create(storage.wal) as typeof storage.wal;
+    Object.defineProperty(wal, 'append', {
+      value: () => {
+        throw new Error('bad entry');
+      },
+    });
+    const plugin = Object.create(storage) as typeof storage;
+    Object.defineProperty(plugin, 'wal', { value: wal });
+    const seen: string[] = [];
+    const wrapped = instrumentStorage(plugin, {
+      walAppended: () => seen.push('ok'),
+      walAppendFailed: (s) => seen.push(`failed ${s >= 0}`),
+      snapshotSeen: () => undefined,
+    });
+    let result: Promise<number[]> | undefined;
+    expect(() => {
+      result = wrapped.wal.append(undefined as never, [{ type: 'T', version: 1, payload: {} }]);
+    }).not.toThrow();
+    await expect(result).rejects.toThrow('bad entry');
+    expect(seen).toEqual(['failed true']);
+  });
 });

@@ -24,9 +24,6 @@ export function instrumentStorage<T extends StoragePlugin>(storage: T, observer:
   // (the Redis storage throws before `start`), and may hand out new ones after a restart.
   const walCache = new WeakMap<object, T['wal']>();
   const snapCache = new WeakMap<object, T['snapshots']>();
-  /** The WAL read last (the engine reads `storage.wal` on every append batch): no WeakMap lookup. */
-  let lastWal: T['wal'] | undefined;
-  let lastWalWrapped: T['wal'] | undefined;
   const wrapWal = (inner: T['wal']): T['wal'] => {
     const wal = Object.create(inner) as T['wal'];
     // A `then` on the plugin's promise, not an async function awaiting it: one promise and one
@@ -41,7 +38,7 @@ export function instrumentStorage<T extends StoragePlugin>(storage: T, observer:
       try {
         pending = inner.append(lease, entries);
       } catch (err) {
-        return Promise.reject(err).catch(failed);
+        pending = Promise.reject(err as Error); // a plugin that throws instead of rejecting
       }
       return pending.then((seqs) => {
         const t = performance.now();
@@ -73,11 +70,8 @@ export function instrumentStorage<T extends StoragePlugin>(storage: T, observer:
     enumerable: true,
     get() {
       const inner = storage.wal;
-      if (inner === lastWal) return lastWalWrapped!;
       let w = walCache.get(inner);
       if (!w) walCache.set(inner, (w = wrapWal(inner)));
-      lastWal = inner;
-      lastWalWrapped = w;
       return w;
     },
   });

@@ -150,7 +150,7 @@ export function framesOf(raw) {
         reason: 'MISSING_FIELD',
         seq: idSeq,
         position: id.toString('latin1'),
-        detail: `no "d" field (fields: ${names.join(',')})`,
+        detail: `no "${RECORD_FIELD}" field (fields: ${names.join(',')})`,
       });
       meta[m + 1] = -1;
       continue;
