@@ -3,7 +3,7 @@ export declare function crc32Range(buf: Uint8Array, start: number, end: number):
 export declare const RECORD_FORMAT: 1;
 export declare const HEADER: 28;
 export declare const RECORD_FIELD: 'd';
-export declare function seqOfIdBytes(id: Buffer): number;
+export declare function seqOfIdBytes(buf: Uint8Array, start?: number, end?: number): number;
 export declare function recordField(fields: (Buffer | string)[]): Buffer | string | undefined;
 export interface FrameFault {
   reason: 'UNDECODABLE' | 'CHECKSUM';
@@ -36,5 +36,7 @@ export interface FramesMessage {
   /** `data` as a Buffer, made on first use (main thread only). */
   buffer?: Buffer;
 }
+/** The detail of a MISSING_FIELD fault for an entry with these field names. */
+export declare function missingFieldDetail(names: string[]): string;
 /** A window of raw XRANGE entries ([id, [field, value, …]] as Buffers), checked, as the reader thread posts it. */
 export declare function framesOf(raw: [Buffer, Buffer[]][]): FramesMessage;

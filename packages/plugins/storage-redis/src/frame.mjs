@@ -49,14 +49,15 @@ export const HEADER = 28;
 export const RECORD_FIELD = 'd';
 
 /**
- * Sequence of a stream id given as bytes (`<seq>-<n>`), without making a string; NaN when the id is not
- * one of ours (no digits, more than 16 digits, no dash).
+ * Sequence of a stream id given as bytes (`<seq>-<n>`, at `start`..`end` of `buf`, the whole buffer by
+ * default), without making a string; NaN when the id is not one of ours (no digits, more than 16 digits,
+ * no dash).
  */
-export function seqOfIdBytes(id) {
+export function seqOfIdBytes(buf, start = 0, end = buf.length) {
   let n = 0;
-  for (let i = 0; i < id.length; i++) {
-    const c = id[i];
-    if (c === 0x2d) return i > 0 && i <= 16 ? n : NaN;
+  for (let i = start; i < end; i++) {
+    const c = buf[i];
+    if (c === 0x2d) return i > start && i - start <= 16 ? n : NaN;
     if (c < 0x30 || c > 0x39) return NaN;
     n = n * 10 + (c - 0x30);
   }
@@ -79,45 +80,138 @@ export function recordField(fields) {
  * The payload itself is not decoded here.
  */
 export function checkFrame(buf, idSeq, id) {
-  if (buf.length < HEADER || buf[0] !== RECORD_FORMAT) {
+  return checkFrameAt(buf, 0, buf.length, idSeq, id, 0, id.length);
+}
+
+/** The id at `start`..`end` of `id` (a string is taken whole) as a position. */
+const positionOf = (id, start, end) => (typeof id === 'string' ? id : id.toString('latin1', start, end));
+
+/** `checkFrame` of the record at `start`..`end` of `buf`, its id at `idStart`..`idEnd` of `id`. */
+function checkFrameAt(buf, start, end, idSeq, id, idStart, idEnd) {
+  const length = end - start;
+  if (length < HEADER || buf[start] !== RECORD_FORMAT) {
     return {
       reason: 'UNDECODABLE',
       seq: idSeq,
       detail:
-        buf.length < HEADER
-          ? `record of ${buf.length} bytes is too short`
-          : `unknown record format ${buf[0]}`,
+        length < HEADER ? `record of ${length} bytes is too short` : `unknown record format ${buf[start]}`,
     };
   }
-  const stored = buf.readUInt32LE(1);
-  const actual = crc32Range(buf, 5, buf.length);
+  const stored = buf.readUInt32LE(start + 1);
+  const actual = crc32Range(buf, start + 5, end);
   if (stored !== actual) {
     return {
       reason: 'CHECKSUM',
       seq: idSeq,
-      detail: `crc32 ${actual} != stored ${stored} (${buf.length} bytes)`,
+      detail: `crc32 ${actual} != stored ${stored} (${length} bytes)`,
     };
   }
-  const seq = buf.readDoubleLE(5);
+  const seq = buf.readDoubleLE(start + 5);
   if (seq !== idSeq) {
-    const position = typeof id === 'string' ? id : id.toString('latin1');
-    return { reason: 'UNDECODABLE', seq: idSeq, detail: `record seq ${seq} under id ${position}` };
+    return {
+      reason: 'UNDECODABLE',
+      seq: idSeq,
+      detail: `record seq ${seq} under id ${positionOf(id, idStart, idEnd)}`,
+    };
   }
-  if (HEADER + buf[27] > buf.length) return { reason: 'UNDECODABLE', seq, detail: 'type runs past the end' };
+  if (HEADER + buf[start + 27] > length)
+    return { reason: 'UNDECODABLE', seq, detail: 'type runs past the end' };
   return undefined;
 }
 
-/** Sub-sequence of an id `<seq>-<n>` (0 for ours), from the bytes. */
-function subOfIdBytes(id) {
+/** Sub-sequence of an id `<seq>-<n>` (0 for ours), from the bytes at `start`..`end` of `buf`. */
+function subOfIdBytes(buf, start, end) {
+  let i = start;
+  while (i < end && buf[i] !== 0x2d) i++;
+  if (i === end) return NaN;
   let n = 0;
-  let i = id.indexOf(0x2d) + 1;
-  if (i === 0) return NaN;
-  for (; i < id.length; i++) n = n * 10 + (id[i] - 0x30);
+  for (i++; i < end; i++) n = n * 10 + (buf[i] - 0x30);
   return n;
 }
 
 /** Numbers per entry in a window's `meta` (see `framesOf`). */
 export const FRAME_META = 8;
+
+/**
+ * A window being framed (`framesOf`, and the reply scanner in xrange-scan.mjs): entries are added in
+ * order by the position of their id and record in some buffer and checked; the caller copies the sound
+ * payloads back to back into the window's data (`record` says where each goes), and `finish` makes the
+ * `FramesMessage`.
+ */
+export class FrameWindow {
+  /** @param {number} count entries in the window */
+  constructor(count) {
+    this.count = count;
+    this.meta = new Float64Array(count * FRAME_META);
+    this.faults = [];
+    /** Entry types of this window, by first appearance; meta holds the index. */
+    this.types = [];
+    /** Bytes of the sound payloads so far. */
+    this.total = 0;
+  }
+
+  /** Entry `i` has no record field; `detail` names the fields it has. */
+  missing(i, idBuf, idStart, idEnd, detail) {
+    const m = i * FRAME_META;
+    this.meta[m] = seqOfIdBytes(idBuf, idStart, idEnd);
+    this.meta[m + 1] = -1;
+    this.meta[m + 3] = subOfIdBytes(idBuf, idStart, idEnd);
+    this.faults.push({
+      reason: 'MISSING_FIELD',
+      seq: this.meta[m],
+      position: positionOf(idBuf, idStart, idEnd),
+      detail,
+    });
+  }
+
+  /**
+   * Entry `i`: id at `idStart`..`idEnd` of `idBuf`, record at `start`..`end` of `rec`, checked here.
+   * Returns where its payload starts in `rec` (it goes to `meta[i * FRAME_META + 1]` in the data), or -1
+   * for a fault.
+   */
+  record(i, idBuf, idStart, idEnd, rec, start, end) {
+    const meta = this.meta;
+    const m = i * FRAME_META;
+    const idSeq = seqOfIdBytes(idBuf, idStart, idEnd);
+    meta[m] = idSeq;
+    meta[m + 3] = subOfIdBytes(idBuf, idStart, idEnd);
+    const fault = checkFrameAt(rec, start, end, idSeq, idBuf, idStart, idEnd);
+    if (fault) {
+      this.faults.push({ ...fault, position: positionOf(idBuf, idStart, idEnd) });
+      meta[m + 1] = -1;
+      return -1;
+    }
+    // The header's fields go to meta, the payload (after the type) to data: the main thread reads the
+    // window's payloads as one MessagePack sequence.
+    const typeLen = rec[start + 27];
+    const payload = start + HEADER + typeLen;
+    meta[m + 1] = this.total;
+    this.total += end - payload;
+    meta[m + 2] = this.total;
+    meta[m + 4] = rec.readUInt32LE(start + 13);
+    meta[m + 5] = rec.readDoubleLE(start + 17);
+    meta[m + 6] = rec.readUInt16LE(start + 25);
+    meta[m + 7] = typeIndex(this.types, rec, start + HEADER, typeLen);
+    return payload;
+  }
+
+  /** The window as a `FramesMessage`, with `data` (`total` bytes: the sound payloads back to back). */
+  finish(data) {
+    return {
+      type: 'frames',
+      count: this.count,
+      data,
+      meta: this.meta,
+      types: this.types,
+      faults: this.faults,
+    };
+  }
+}
+
+/** The detail of a MISSING_FIELD fault: the names of the fields the entry has (each cut to 20 characters). */
+export function missingFieldDetail(names) {
+  return `no "${RECORD_FIELD}" field (fields: ${names.map((n) => n.slice(0, 20)).join(',')})`;
+}
 
 /**
  * A window of raw XRANGE entries ([id, [field, value, …]], Buffers) as the reader thread posts it
@@ -127,59 +221,27 @@ export const FRAME_META = 8;
  * sub-sequence, epoch, ts, schema version, index of its type in `types`).
  */
 export function framesOf(raw) {
-  const count = raw.length;
-  const meta = new Float64Array(count * FRAME_META);
-  const faults = [];
-  /** Entry types of this window, by first appearance; meta holds the index. */
-  const types = [];
-  let total = 0;
-  const sound = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const entry = raw[i];
-    const id = entry[0];
-    const fields = entry[1];
-    const idSeq = seqOfIdBytes(id);
-    const m = i * FRAME_META;
-    meta[m] = idSeq;
-    meta[m + 3] = subOfIdBytes(id);
+  const w = new FrameWindow(raw.length);
+  const sound = new Array(raw.length);
+  const at = new Float64Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const [id, fields] = raw[i];
     const rec = recordField(fields);
     if (rec === undefined) {
       const names = [];
-      for (let f = 0; f < fields.length; f += 2) names.push(fields[f].toString().slice(0, 20));
-      faults.push({
-        reason: 'MISSING_FIELD',
-        seq: idSeq,
-        position: id.toString('latin1'),
-        detail: `no "${RECORD_FIELD}" field (fields: ${names.join(',')})`,
-      });
-      meta[m + 1] = -1;
+      for (let f = 0; f < fields.length; f += 2) names.push(fields[f].toString());
+      w.missing(i, id, 0, id.length, missingFieldDetail(names));
       continue;
     }
-    const fault = checkFrame(rec, idSeq, id);
-    if (fault) {
-      faults.push({ ...fault, position: id.toString('latin1') });
-      meta[m + 1] = -1;
-      continue;
-    }
-    // The header's fields go to meta, the payload (after the type) to data: the main thread reads the
-    // window's payloads as one MessagePack sequence.
-    const typeLen = rec[27];
-    const payload = HEADER + typeLen;
-    sound[i] = rec;
-    meta[m + 1] = total;
-    total += rec.length - payload;
-    meta[m + 2] = total;
-    meta[m + 4] = rec.readUInt32LE(13);
-    meta[m + 5] = rec.readDoubleLE(17);
-    meta[m + 6] = rec.readUInt16LE(25);
-    meta[m + 7] = typeIndex(types, rec, HEADER, typeLen);
+    at[i] = w.record(i, id, 0, id.length, rec, 0, rec.length);
+    if (at[i] >= 0) sound[i] = rec;
   }
-  const data = new Uint8Array(new ArrayBuffer(total));
-  for (let i = 0; i < count; i++) {
+  const data = new Uint8Array(new ArrayBuffer(w.total));
+  for (let i = 0; i < raw.length; i++) {
     const rec = sound[i];
-    if (rec !== undefined) data.set(rec.subarray(HEADER + rec[27]), meta[i * FRAME_META + 1]);
+    if (rec !== undefined) data.set(rec.subarray(at[i]), w.meta[i * FRAME_META + 1]);
   }
-  return { type: 'frames', count, data: data.buffer, meta, types, faults };
+  return w.finish(data.buffer);
 }
 
 /** Index in `types` of the type at `at`..`at + len` of `rec`, added when new. */

@@ -22,10 +22,9 @@ export async function* readFramesInThread(
   window: number,
 ): AsyncGenerator<FramesMessage> {
   const worker = new Worker(new URL('./read-worker.mjs', import.meta.url), {
-    // A young generation of 48 MB: the thread's garbage (ioredis makes Buffers for every field of every
-    // entry) dies young, and fewer scavenges copy the windows still waiting; measured ~10% less thread time
-    // than the default 16 MB on a 1M-entry read.
-    resourceLimits: { maxYoungGenerationSizeMb: 48 },
+    // A young generation of 16 MB: the thread reads replies in place (xrange-scan.mjs) and makes little
+    // garbage; 12 and 48 MB gave the same replay times (2026-11-27, 1M entries, fresh processes).
+    resourceLimits: { maxYoungGenerationSizeMb: 16 },
     // Plain JavaScript: no TypeScript loader (or the parent's heap flags) in the thread.
     execArgv: [],
     workerData: {

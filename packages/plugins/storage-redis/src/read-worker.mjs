@@ -1,17 +1,17 @@
 // The WAL reader thread (see read-thread.ts): reads a range of the WAL stream with XRANGE windows over its
 // own connection (resp-reader.mjs, not ioredis: see there), checks every record's frame (checksum, format,
-// sequence against its id) and posts each window to the main thread as one transferable buffer of the
-// sound records' payloads, back to back, plus their header fields (`framesOf`, frame.mjs), so that the
-// main thread only decodes the payloads (as one MessagePack sequence) and applies them. Reply parsing and
-// the checksums happen here, in parallel with the main thread's work.
+// sequence against its id) in the reply's bytes as they arrive (xrange-scan.mjs), and posts each window
+// to the main thread as one transferable buffer of the sound records' payloads, back to back, plus their
+// header fields (`FramesMessage`, frame.mjs), so that the main thread only decodes the payloads (as one
+// MessagePack sequence) and applies them. Reply parsing and the checksums happen here, in parallel with
+// the main thread's work.
 //
 // workerData: { redisUrl, connectionName, key, from, to, window, readAhead, queued }
-// Posts, in order: one `framesOf` message per window, then
+// Posts, in order: one `FramesMessage` per window, then
 // { type: 'end' }; or { type: 'error', message } when Redis fails. Receives 'next' for each window the main
 // thread took: at most `queued` windows wait for it.
 import { parentPort, workerData } from 'node:worker_threads';
-import { framesOf } from './frame.mjs';
-import { connectResp } from './resp-reader.mjs';
+import { connectFrames } from './resp-reader.mjs';
 
 const { redisUrl, connectionName, key, from, to, window, readAhead, queued } = workerData;
 
@@ -28,14 +28,14 @@ parentPort.on('message', (msg) => {
   }
 });
 
-/** @param {{ call(...args: string[]): Promise<any>, close(): void }} redis */
+/** @param {import('./resp-reader.mjs').FramesClient} redis */
 async function run(redis) {
   let next = from;
   const ahead = [];
   const fill = () => {
     while (next <= to && ahead.length < readAhead) {
       const end = Math.min(next + window - 1, to);
-      const reply = redis.call('XRANGE', key, String(next), String(end));
+      const reply = redis.xrange(key, next, end);
       // Thrown where awaited; a window still queued behind a failed one must not kill the thread as an
       // unhandled rejection (its error would then reach the main thread unwrapped).
       reply.catch(() => undefined);
@@ -45,10 +45,9 @@ async function run(redis) {
   };
   fill();
   while (ahead.length > 0) {
-    const raw = await ahead.shift();
+    const msg = await ahead.shift();
     fill();
     while (waiting >= queued) await new Promise((r) => (resume = r));
-    const msg = framesOf(raw);
     waiting++;
     parentPort.postMessage(msg, [msg.data, msg.meta.buffer]);
   }
@@ -56,7 +55,7 @@ async function run(redis) {
 }
 
 let redis;
-connectResp(redisUrl, connectionName)
+connectFrames(redisUrl, connectionName)
   .then((r) => {
     redis = r;
     return run(r);

@@ -1,3 +1,4 @@
+import type { FramesMessage } from './frame.mjs';
 export interface RedisUrlParts {
   host: string;
   port: number;
@@ -13,3 +14,9 @@ export interface RespClient {
   close(): void;
 }
 export declare function connectResp(url: string, name: string, timeoutMs?: number): Promise<RespClient>;
+export interface FramesClient {
+  /** XRANGE key from to: the window framed and checked, or the error reply as a rejection. */
+  xrange(key: string, from: number, to: number): Promise<FramesMessage>;
+  close(): void;
+}
+export declare function connectFrames(url: string, name: string, timeoutMs?: number): Promise<FramesClient>;

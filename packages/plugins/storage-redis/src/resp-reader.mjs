@@ -1,5 +1,7 @@
-// The reader thread's Redis connection (read-worker.mjs): its own socket and redis-parser (the reply parser
-// ioredis itself uses), commands written as RESP, replies matched to commands in order. Nothing else: no
+// The WAL reads' own Redis connections (read-worker.mjs, and long reads on the main thread in wal-read.ts):
+// a socket, commands written as RESP, replies matched to commands in order; setup replies (and `call`) read
+// by redis-parser (the reply parser ioredis itself uses), XRANGE windows (`connectFrames`) read straight
+// off the bytes into framed windows by xrange-scan.mjs. Nothing else: no
 // reconnects, no offline queue, no retries; any failure rejects every command in flight and closes the
 // connection, and the read fails with it (STORAGE_UNAVAILABLE in read-thread.ts).
 //
@@ -7,9 +9,11 @@
 // almost every reply of a long XRANGE read alive across scavenges (new-space survival ~98%, each reply
 // copied then promoted) until V8 had optimized it, after about a million entries: reading 1M entries
 // cost 3.1-3.4 s of CPU cold against 0.3-0.6 s warm. redis-parser on a plain socket reads the same
-// replies for 0.6 s of CPU cold (measured 2026-11-27, docs/wal.md "The reader thread").
+// replies for 0.6 s of CPU cold (measured 2026-11-27, docs/wal.md "The reader thread"), and the scanner
+// reads them without an object per entry.
 import net from 'node:net';
 import RedisParser from 'redis-parser';
+import { XrangeScanner } from './xrange-scan.mjs';
 
 /** A command as RESP (every argument a string). */
 function encode(args) {
@@ -43,6 +47,37 @@ export function parseRedisUrl(url) {
  * ioredis's connectTimeout), instead of waiting for the system's TCP timeout.
  */
 export async function connectResp(url, name, timeoutMs = 10_000) {
+  const { call, close } = await open(url, name, timeoutMs);
+  return { call, close };
+}
+
+/**
+ * A connection as `connectResp` makes it, for XRANGE reads of WAL windows only: `xrange(key, from, to)`
+ * resolves the window already framed and checked (`FramesMessage`, read off the reply's bytes by
+ * xrange-scan.mjs, the same message as `framesOf` of the parsed reply), or rejects with the error reply.
+ */
+export async function connectFrames(url, name, timeoutMs = 10_000) {
+  const conn = await open(url, name, timeoutMs);
+  const scanner = new XrangeScanner(
+    (msg) => conn.pending.shift()?.resolve(msg),
+    (err) => conn.pending.shift()?.reject(err),
+  );
+  // Every setup reply was read (open awaited them): from here on the bytes are XRANGE replies.
+  conn.onData((chunk) => {
+    try {
+      scanner.push(chunk);
+    } catch (err) {
+      conn.fail(err);
+    }
+  });
+  return {
+    xrange: (key, from, to) => conn.send(['XRANGE', key, String(from), String(to)]),
+    close: conn.close,
+  };
+}
+
+/** The connection under both clients: `send` writes a command and queues its callbacks in `pending`. */
+async function open(url, name, timeoutMs) {
   const o = parseRedisUrl(url);
   const socket = net.connect({ host: o.host, port: o.port });
   socket.setNoDelay(true);
@@ -60,17 +95,19 @@ export async function connectResp(url, name, timeoutMs = 10_000) {
     returnError: (err) => pending.shift()?.reject(err),
     returnFatalError: (err) => fail(err),
   });
-  socket.on('data', (chunk) => parser.execute(chunk));
+  let data = (chunk) => parser.execute(chunk);
+  socket.on('data', (chunk) => data(chunk));
   socket.on('error', (err) => fail(err));
   socket.on('close', () => fail(new Error('connection to Redis closed')));
 
-  const call = (...args) => {
+  const send = (args) => {
     if (failure) return Promise.reject(failure);
     return new Promise((resolve, reject) => {
       pending.push({ resolve, reject });
       socket.write(encode(args));
     });
   };
+  const call = (...args) => send(args);
   const timer = setTimeout(
     () => fail(new Error(`Redis at ${o.host}:${o.port} did not answer within ${timeoutMs} ms`)),
     timeoutMs,
@@ -92,7 +129,13 @@ export async function connectResp(url, name, timeoutMs = 10_000) {
     clearTimeout(timer);
   }
   return {
+    pending,
+    send,
     call,
+    fail,
+    onData(fn) {
+      data = fn;
+    },
     close() {
       failure ??= new Error('connection closed');
       socket.end();

@@ -1,10 +1,10 @@
 import { VelozError, type WalReadItem } from '@veloz/engine';
-import { decodeFrames } from './codec';
+import { decodeFrames, type FramesMessage } from './codec';
 import { framesOf } from './frame.mjs';
 import type { ResolvedRedisStorageConfig } from './config';
 import type { AccountKeys } from './keys';
 import { readFramesInThread } from './read-thread';
-import { connectResp, type RespClient } from './resp-reader.mjs';
+import { connectFrames, type FramesClient } from './resp-reader.mjs';
 import type { WalRedis } from './redis-client';
 import type { RedisWalStats } from './wal';
 
@@ -86,18 +86,20 @@ export function readWal(deps: WalReadDeps, fromSeq: number, requested: number): 
       if (headSeq > next) next = Math.min(headSeq, last + 1);
       /** Read `next`..`until` on this thread: windows fetched ahead while the current one is decoded. */
       async function* readHere(until: number): AsyncGenerator<WalReadItem[]> {
-        let direct: RespClient | undefined;
+        let direct: FramesClient | undefined;
         if (until - next + 1 >= DIRECT_READ_MIN_ENTRIES && ownConnection(config)) {
-          direct = await connectResp(config.redisUrl, 'veloz-wal-reader').catch((err: unknown) => {
+          direct = await connectFrames(config.redisUrl, 'veloz-wal-reader').catch((err: unknown) => {
             throw unavailable(err);
           });
           stats.directReads++;
         }
-        const xrange = (from: number, to: number): Promise<RawEntry[]> =>
+        // Each window framed and checked: off the reply's bytes on a connection of our own, or from
+        // ioredis's parsed reply.
+        const xrange = (from: number, to: number): Promise<FramesMessage> =>
           direct
-            ? (direct.call('XRANGE', keys.wal, String(from), String(to)) as Promise<RawEntry[]>)
-            : (redis.xrangeBuffer(keys.wal, String(from), String(to)) as Promise<RawEntry[]>);
-        const ahead: Promise<RawEntry[]>[] = [];
+            ? direct.xrange(keys.wal, from, to)
+            : (redis.xrangeBuffer(keys.wal, String(from), String(to)) as Promise<RawEntry[]>).then(framesOf);
+        const ahead: Promise<FramesMessage>[] = [];
         const fill = () => {
           while (next <= until && ahead.length < config.readAhead) {
             const end = Math.min(next + batchSize - 1, until);
@@ -111,16 +113,16 @@ export function readWal(deps: WalReadDeps, fromSeq: number, requested: number): 
         try {
           fill();
           while (ahead.length > 0) {
-            let raw: RawEntry[];
+            let msg: FramesMessage;
             try {
-              raw = await ahead.shift()!;
+              msg = await ahead.shift()!;
             } catch (err) {
               throw direct ? unavailable(err) : err;
             }
             fill();
             // A window may hold more than batchSize items when foreign ids were injected: split it.
-            for (let i = 0; i < raw.length; i += batchSize) {
-              yield decodeAll(i === 0 && raw.length <= batchSize ? raw : raw.slice(i, i + batchSize), last);
+            for (let i = 0; i < msg.count; i += batchSize) {
+              yield decodeFrames(msg, last, i, Math.min(i + batchSize, msg.count));
             }
           }
         } finally {

@@ -1,10 +1,12 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { connectResp, parseRedisUrl } from '../src/resp-reader.mjs';
+import { connectFrames, connectResp, parseRedisUrl } from '../src/resp-reader.mjs';
+import { encodeRecord } from '../src/codec';
+import { framesOf } from '../src/frame.mjs';
 import { REDIS_URL, uniqueAccount } from './helpers/redis';
 
-// The reader thread's own Redis client (src/resp-reader.mjs), against the real server.
+// The reader thread's own Redis clients (src/resp-reader.mjs), against the real server.
 describe('parseRedisUrl', () => {
   it('reads host, port, credentials and database', () => {
     expect(parseRedisUrl('redis://u%40x:p%3Aw@10.0.0.5:6380/3')).toEqual({
@@ -103,5 +105,67 @@ describe('connectResp', () => {
 
   it('fails to connect to a port nobody listens on', async () => {
     await expect(connectResp('redis://127.0.0.1:1', 'x')).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe('connectFrames', () => {
+  it('frames XRANGE windows off the reply bytes as framesOf frames ioredis replies, corrupt entries too', async () => {
+    const key = `veloz:frames-test:${process.pid}`;
+    const redis = new Redis(REDIS_URL);
+    const client = await connectFrames(REDIS_URL, 'veloz-frames-test');
+    try {
+      const pipe = redis.pipeline();
+      for (let seq = 1; seq <= 3000; seq++) {
+        const record = encodeRecord({
+          seq,
+          epoch: 1,
+          ts: 1_700_000_000_000 + seq,
+          type: 'ORDER_CANCELED',
+          version: 1,
+          payload: { clientOrderId: `c${seq}`, ts: seq, type: 'ORDER_CANCELED' },
+        });
+        if (seq % 97 === 0) record[40]! ^= 0xff; // checksum
+        if (seq % 101 === 0) pipe.xadd(key, `${seq}-0`, 'x', 'no record');
+        else if (seq % 103 === 0) pipe.xadd(key, `${seq}-0`, 'a', 'b', 'd', record, 'd', 'second');
+        else pipe.xadd(key, `${seq}-0`, 'd', record);
+      }
+      await pipe.exec();
+      const windows = [
+        [1, 1000],
+        [1001, 2500],
+        [2501, 3000],
+        [5000, 6000],
+      ] as const;
+      // Pipelined, as the reader thread asks for its windows.
+      const got = await Promise.all(windows.map(([from, to]) => client.xrange(key, from, to)));
+      for (const [i, [from, to]] of windows.entries()) {
+        const raw = (await redis.xrangeBuffer(key, String(from), String(to))) as [Buffer, Buffer[]][];
+        const expected = framesOf(raw);
+        expect({ ...got[i], meta: Array.from(got[i]!.meta), data: Buffer.from(got[i]!.data) }).toEqual({
+          ...expected,
+          meta: Array.from(expected.meta),
+          data: Buffer.from(expected.data),
+        });
+      }
+      expect(got.map((m) => m.count)).toEqual([1000, 1500, 500, 0]);
+      expect(got[0]!.faults.map((f) => f.reason)).toEqual(
+        expect.arrayContaining(['CHECKSUM', 'MISSING_FIELD']),
+      );
+      // An error reply fails that read only; the connection reads on.
+      await redis.set(`${key}:string`, 'x');
+      await expect(client.xrange(`${key}:string`, 1, 2)).rejects.toThrow(/WRONGTYPE/);
+      expect((await client.xrange(key, 1, 10)).count).toBe(10);
+    } finally {
+      client.close();
+      await redis.del(key, `${key}:string`);
+      redis.disconnect();
+    }
+  });
+
+  it('rejects the reads in flight when the connection goes', async () => {
+    const client = await connectFrames(REDIS_URL, 'veloz-frames-test');
+    const read = client.xrange(`veloz:frames-test:none:${process.pid}`, 1, 2);
+    client.close();
+    await expect(read).rejects.toThrow(/closed/);
   });
 });
