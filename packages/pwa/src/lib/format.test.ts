@@ -18,19 +18,30 @@ describe('format', () => {
     expect(formatMs(1200)).toBe('1.20 s');
     expect(formatMs(null)).toBe('—');
   });
-  it('times and counts as the locale methods write them (the formatters are made once)', () => {
-    const now = Date.now();
-    const yesterday = now - 3 * 86_400_000;
-    const opts = { hour: '2-digit', minute: '2-digit', second: '2-digit' } as const;
-    for (let i = 0; i < 2; i++) {
-      expect(formatTime(now)).toBe(new Date(now).toLocaleTimeString(undefined, opts));
-      expect(formatTime(yesterday)).toBe(
-        `${new Date(yesterday).toLocaleDateString()} ${new Date(yesterday).toLocaleTimeString(undefined, opts)}`,
-      );
-      expect(formatCount(1234567.4)).toBe((1234567).toLocaleString());
-    }
+  it('local times as HH:MM:SS, with the ISO date when not today', () => {
+    const at = new Date(2026, 10, 27, 9, 5, 7).getTime();
+    const sameDay = new Date(2026, 10, 27, 23, 59, 59).getTime();
+    expect(formatTime(at, sameDay)).toBe('09:05:07');
+    expect(formatTime(at, new Date(2026, 10, 28, 0, 0, 1).getTime())).toBe('2026-11-27 09:05:07');
+    expect(formatTime(new Date(2025, 11, 31, 23, 0, 0).getTime(), at)).toBe('2025-12-31 23:00:00');
+    // The same day of another month or year is another day.
+    expect(formatTime(new Date(2026, 9, 27, 12, 0, 0).getTime(), at)).toBe('2026-10-27 12:00:00');
+    expect(formatTime(new Date(2025, 10, 27, 12, 0, 0).getTime(), at)).toBe('2025-11-27 12:00:00');
+    expect(formatTime(Date.now())).toMatch(/^\d\d:\d\d:\d\d$/);
     expect(formatTime(null)).toBe('—');
+    expect(formatTime(Number.NaN)).toBe('—');
+  });
+  it('counts with thousands separators', () => {
+    expect(formatCount(1234567.4)).toBe('1,234,567');
+    expect(formatCount(999)).toBe('999');
+    expect(formatCount(1000)).toBe('1,000');
+    expect(formatCount(0)).toBe('0');
+    expect(formatCount(-0.4)).toBe('0');
+    expect(formatCount(-12345.6)).toBe('-12,346');
+    expect(formatCount(Number.MAX_SAFE_INTEGER)).toBe('9,007,199,254,740,991');
+    expect(formatCount(1e22)).toBe('1e+22');
     expect(formatCount(Number.NaN)).toBe('—');
+    expect(formatCount(null)).toBe('—');
   });
 });
 

@@ -13,30 +13,31 @@ export function formatAge(ms: number): string {
 }
 
 /*
- * One formatter of each kind, made on first use: `toLocaleTimeString(locale, options)` and friends build
- * a new Intl formatter on every call, and the cards format times on every heartbeat (once a second).
- * The output is the same: these are the formatters those methods build. (Loading the dashboard at 4x
- * CPU throttling, 2026-11-27: formatTime 6.3% of the page's CPU samples with a formatter per call, 5.1%
- * with one; the first construction, which loads the locale data, is most of what is left.)
+ * Times and counts are written by hand, not with Intl: the first `new Intl.DateTimeFormat` with time
+ * fields costs 46-72 ms in Chromium on this machine (the locale's pattern generator; later ones 0.3 ms),
+ * and the first `Intl.NumberFormat` 2-16 ms, all inside the dashboard's first render: about a third of the
+ * start-up's main-thread blocking under Lighthouse's 4x CPU slowdown (2026-11-27). 24-hour times and ISO
+ * dates are the trading desk's convention and read the same on every phone.
  */
-let timeFormat: Intl.DateTimeFormat | undefined;
-let dateFormat: Intl.DateTimeFormat | undefined;
-let countFormat: Intl.NumberFormat | undefined;
+const pad = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
-/** Local time of an epoch-ms timestamp, or an em dash when there is none. */
-export function formatTime(epochMs: number | null | undefined): string {
+/**
+ * Local time of an epoch-ms timestamp as `HH:MM:SS` (24-hour), with the date (`YYYY-MM-DD`) in front when
+ * it is not the same local day as `now`; an em dash when there is none.
+ */
+export function formatTime(epochMs: number | null | undefined, now: number = Date.now()): string {
   if (epochMs === null || epochMs === undefined || !Number.isFinite(epochMs)) return '—';
   const d = new Date(epochMs);
-  const today = new Date();
-  timeFormat ??= new Intl.DateTimeFormat(undefined, {
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  });
-  const time = timeFormat.format(d);
-  if (d.toDateString() === today.toDateString()) return time;
-  dateFormat ??= new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'numeric', day: 'numeric' });
-  return `${dateFormat.format(d)} ${time}`;
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  const today = new Date(now);
+  if (
+    d.getDate() === today.getDate() &&
+    d.getMonth() === today.getMonth() &&
+    d.getFullYear() === today.getFullYear()
+  ) {
+    return time;
+  }
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
 }
 
 /** Milliseconds with a sensible precision: "0.42 ms", "12.3 ms", "1.20 s". */
@@ -47,9 +48,12 @@ export function formatMs(ms: number | null | undefined): string {
   return `${ms.toFixed(2)} ms`;
 }
 
-/** A count with thousands separators, or an em dash. */
+/** A count rounded to a whole number, with comma thousands separators ("1,234,567"), or an em dash. */
 export function formatCount(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  countFormat ??= new Intl.NumberFormat();
-  return countFormat.format(Math.round(n));
+  const r = Math.round(n);
+  // Beyond 2^53 String() may switch to exponent notation: written as it comes, not grouped.
+  if (!Number.isSafeInteger(r)) return String(r);
+  const digits = String(Math.abs(r)).replace(/\B(?=(\d{3})+$)/g, ',');
+  return r < 0 ? `-${digits}` : digits;
 }
