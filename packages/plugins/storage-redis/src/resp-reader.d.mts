@@ -20,3 +20,10 @@ export interface FramesClient {
   close(): void;
 }
 export declare function connectFrames(url: string, name: string, timeoutMs?: number): Promise<FramesClient>;
+/** GET `key` over a connection of its own: the value in one buffer of its size, or null. */
+export declare function getValue(
+  url: string,
+  name: string,
+  key: string,
+  timeoutMs?: number,
+): Promise<Buffer | null>;

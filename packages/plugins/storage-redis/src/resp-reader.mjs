@@ -1,9 +1,9 @@
-// The WAL reads' own Redis connections (read-worker.mjs, and long reads on the main thread in wal-read.ts):
+// The WAL's own Redis connections for long reads (read-worker.mjs, wal-read.ts) and snapshot loads:
 // a socket, commands written as RESP, replies matched to commands in order; setup replies (and `call`) read
 // by redis-parser (the reply parser ioredis itself uses), XRANGE windows (`connectFrames`) read straight
-// off the bytes into framed windows by xrange-scan.mjs. Nothing else: no
-// reconnects, no offline queue, no retries; any failure rejects every command in flight and closes the
-// connection, and the read fails with it (STORAGE_UNAVAILABLE in read-thread.ts).
+// off the bytes into framed windows by xrange-scan.mjs, a snapshot (`getValue`) straight into one buffer.
+// Nothing else: no reconnects, no offline queue, no retries; any failure rejects every command in flight
+// and closes the connection, and the read fails with it (STORAGE_UNAVAILABLE).
 //
 // Why not ioredis here: in a fresh isolate, which the reader thread always is, ioredis's reply path kept
 // almost every reply of a long XRANGE read alive across scavenges (new-space survival ~98%, each reply
@@ -74,6 +74,64 @@ export async function connectFrames(url, name, timeoutMs = 10_000) {
     xrange: (key, from, to) => conn.send(['XRANGE', key, String(from), String(to)]),
     close: conn.close,
   };
+}
+
+/**
+ * GET `key` over a connection of its own, closed after: the value (null when the key does not exist), read
+ * straight into one buffer of its size. A general parser keeps every chunk of a long reply and copies them
+ * into the value at its end: for a snapshot of 10+ MB, twice the memory to fault in (docs/wal.md,
+ * "Snapshots and trimming"). An error reply rejects.
+ */
+export async function getValue(url, name, key, timeoutMs = 10_000) {
+  const conn = await open(url, name, timeoutMs);
+  try {
+    let head;
+    let value;
+    let at = 0;
+    const answer = (fn) => {
+      const p = conn.pending.shift();
+      if (p) fn(p);
+    };
+    // Every setup reply was read (open awaited them): the next bytes are this GET's reply.
+    conn.onData((chunk) => {
+      try {
+        if (value === undefined) {
+          head = head ? Buffer.concat([head, chunk]) : chunk;
+          const cr = head.indexOf(0x0d);
+          if (cr < 0 || cr + 1 >= head.length) return;
+          const line = head.toString('latin1', 1, cr);
+          if (head[0] === 0x2d) {
+            const err = new Error(line);
+            err.name = 'ReplyError';
+            answer((p) => p.reject(err));
+            return;
+          }
+          if (head[0] !== 0x24 || !/^-?\d{1,15}$/.test(line)) {
+            throw new Error(
+              `Redis protocol error: expected a bulk string, got ${JSON.stringify(line.slice(0, 20))}`,
+            );
+          }
+          const size = Number(line);
+          if (size < 0) {
+            answer((p) => p.resolve(null));
+            return;
+          }
+          value = Buffer.allocUnsafeSlow(size + 2); // the value and its CRLF
+          chunk = head.subarray(cr + 2);
+          head = undefined;
+        }
+        const take = Math.min(chunk.length, value.length - at);
+        chunk.copy(value, at, 0, take);
+        at += take;
+        if (at === value.length) answer((p) => p.resolve(value.subarray(0, value.length - 2)));
+      } catch (err) {
+        conn.fail(err);
+      }
+    });
+    return await conn.send(['GET', key]);
+  } finally {
+    conn.close();
+  }
 }
 
 /** The connection under both clients: `send` writes a command and queues its callbacks in `pending`. */

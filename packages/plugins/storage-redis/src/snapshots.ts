@@ -1,10 +1,16 @@
-import type { SnapshotInfo, SnapshotStorage } from '@veloz/engine';
+import { VelozError, type SnapshotInfo, type SnapshotStorage } from '@veloz/engine';
 import type { Redis } from 'ioredis';
 import { decodeSnapshot, decodeSnapshotHeader, encodeSnapshotAsync } from './codec';
 import type { AccountKeys } from './keys';
+import { getValue } from './resp-reader.mjs';
 
 export interface RedisSnapshotsOptions {
   redis: Redis;
+  /**
+   * The storage's Redis URL: with `redis://`, snapshots load over a connection of their own, the value
+   * read straight into one buffer (`getValue`, resp-reader.mjs); otherwise (TLS) through `redis`.
+   */
+  redisUrl: string;
   keys: AccountKeys;
   keep: number;
   now: () => number;
@@ -14,7 +20,14 @@ export interface RedisSnapshotsOptions {
  * Snapshots as one checksummed binary value per sequence (`…:snap:<seq>`), indexed by a sorted set.
  * Saving prunes all but the newest `keep`.
  */
-export function createRedisSnapshots({ redis, keys, keep, now }: RedisSnapshotsOptions): SnapshotStorage {
+export function createRedisSnapshots({
+  redis,
+  redisUrl,
+  keys,
+  keep,
+  now,
+}: RedisSnapshotsOptions): SnapshotStorage {
+  const ownConnection = redisUrl.startsWith('redis://');
   return {
     async save(seq: number, state: unknown): Promise<SnapshotInfo> {
       const takenAt = now();
@@ -46,7 +59,16 @@ export function createRedisSnapshots({ redis, keys, keep, now }: RedisSnapshotsO
     },
 
     async load(seq: number) {
-      const buf = await redis.getBuffer(keys.snap(seq));
+      const key = keys.snap(seq);
+      const buf = ownConnection
+        ? await getValue(redisUrl, 'veloz-wal-snapshot', key).catch((err: unknown) => {
+            throw new VelozError(
+              'STORAGE_UNAVAILABLE',
+              `loading snapshot ${seq} failed: ${err instanceof Error ? err.message : String(err)}`,
+              { cause: err },
+            );
+          })
+        : await redis.getBuffer(key);
       if (!buf) return { ok: false as const, reason: `snapshot ${seq} is missing` };
       const res = decodeSnapshot(buf, seq);
       return res.ok ? { ok: true as const, state: res.state } : res;

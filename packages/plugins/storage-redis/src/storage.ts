@@ -93,7 +93,13 @@ export function createRedisStorage(config: Partial<RedisStorageConfig> = {}): Re
           config: resolved,
           keys,
           wal: createRedisWal({ redis, keys, config: resolved, now, onError }),
-          snapshots: createRedisSnapshots({ redis, keys, keep: resolved.snapshotKeep, now }),
+          snapshots: createRedisSnapshots({
+            redis,
+            redisUrl: resolved.redisUrl,
+            keys,
+            keep: resolved.snapshotKeep,
+            now,
+          }),
           kv: {
             async get(key) {
               return (await redis.get(keys.kv(key))) ?? undefined;

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { connectFrames, connectResp, parseRedisUrl } from '../src/resp-reader.mjs';
+import { connectFrames, connectResp, getValue, parseRedisUrl } from '../src/resp-reader.mjs';
 import { encodeRecord } from '../src/codec';
 import { framesOf } from '../src/frame.mjs';
 import { REDIS_URL, uniqueAccount } from './helpers/redis';
@@ -167,5 +167,32 @@ describe('connectFrames', () => {
     const read = client.xrange(`veloz:frames-test:none:${process.pid}`, 1, 2);
     client.close();
     await expect(read).rejects.toThrow(/closed/);
+  });
+});
+
+describe('getValue', () => {
+  it('reads a value of many reads into one buffer, the same bytes ioredis reads; null for no key', async () => {
+    const key = `veloz:get-test:${process.pid}`;
+    const redis = new Redis(REDIS_URL);
+    try {
+      const value = Buffer.alloc(3_000_017);
+      for (let i = 0; i < value.length; i++) value[i] = (i * 2654435761) >>> 24;
+      // CRLF and RESP-looking bytes inside the value are data, not framing.
+      Buffer.from('\r\n$5\r\n-ERR\r\n').copy(value, 100);
+      await redis.set(key, value);
+      const got = await getValue(REDIS_URL, 'veloz-get-test', key);
+      expect(got?.length).toBe(value.length);
+      expect(got!.equals(value)).toBe(true);
+      expect((await redis.getBuffer(key))!.equals(got!)).toBe(true);
+      await redis.set(key, '');
+      expect((await getValue(REDIS_URL, 'veloz-get-test', key))?.length).toBe(0);
+      expect(await getValue(REDIS_URL, 'veloz-get-test', `${key}:none`)).toBeNull();
+      await redis.del(key);
+      await redis.rpush(key, 'x');
+      await expect(getValue(REDIS_URL, 'veloz-get-test', key)).rejects.toThrow(/WRONGTYPE/);
+    } finally {
+      await redis.del(key);
+      redis.disconnect();
+    }
   });
 });
