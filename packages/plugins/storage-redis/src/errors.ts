@@ -13,3 +13,14 @@ export class DurabilityError extends VelozError {
     super('WAL_DURABILITY', message);
   }
 }
+
+/** A Redis failure while `what` (e.g. "reading the WAL"), as the storage reports it. */
+export function storageUnavailable(what: string, err: unknown): VelozError {
+  return new VelozError(
+    'STORAGE_UNAVAILABLE',
+    `${what} failed: ${err instanceof Error ? err.message : String(err)}`,
+    {
+      cause: err,
+    },
+  );
+}

@@ -7,6 +7,8 @@ export interface RedisUrlParts {
   db: number;
 }
 export declare function parseRedisUrl(url: string): RedisUrlParts;
+/** Whether these clients can connect to `url`: plain `redis://` only. */
+export declare function ownsConnection(url: string): boolean;
 export type RespReply = Buffer | number | null | RespReply[];
 export interface RespClient {
   /** Send a command; its reply (strings as Buffers), or its error reply as a rejection. */

@@ -13,7 +13,7 @@
 // reads them without an object per entry.
 import net from 'node:net';
 import RedisParser from 'redis-parser';
-import { XrangeScanner } from './xrange-scan.mjs';
+import { replyError, XrangeScanner } from './xrange-scan.mjs';
 
 /** A command as RESP (every argument a string). */
 function encode(args) {
@@ -39,6 +39,9 @@ export function parseRedisUrl(url) {
     db,
   };
 }
+
+/** Whether these clients can connect to `url`: plain `redis://` only (TLS, `rediss://`, stays with ioredis). */
+export const ownsConnection = (url) => url.startsWith('redis://');
 
 /**
  * Connect to `url` and get ready (AUTH when the URL has a password, SELECT its database, CLIENT SETNAME
@@ -101,9 +104,7 @@ export async function getValue(url, name, key, timeoutMs = 10_000) {
           if (cr < 0 || cr + 1 >= head.length) return;
           const line = head.toString('latin1', 1, cr);
           if (head[0] === 0x2d) {
-            const err = new Error(line);
-            err.name = 'ReplyError';
-            answer((p) => p.reject(err));
+            answer((p) => p.reject(replyError(line)));
             return;
           }
           if (head[0] !== 0x24 || !/^-?\d{1,15}$/.test(line)) {

@@ -1,8 +1,9 @@
-import { VelozError, type SnapshotInfo, type SnapshotStorage } from '@veloz/engine';
+import type { SnapshotInfo, SnapshotStorage } from '@veloz/engine';
 import type { Redis } from 'ioredis';
 import { decodeSnapshot, decodeSnapshotHeader, encodeSnapshotAsync } from './codec';
 import type { AccountKeys } from './keys';
-import { getValue } from './resp-reader.mjs';
+import { storageUnavailable } from './errors';
+import { getValue, ownsConnection } from './resp-reader.mjs';
 
 export interface RedisSnapshotsOptions {
   redis: Redis;
@@ -27,7 +28,7 @@ export function createRedisSnapshots({
   keep,
   now,
 }: RedisSnapshotsOptions): SnapshotStorage {
-  const ownConnection = redisUrl.startsWith('redis://');
+  const ownConnection = ownsConnection(redisUrl);
   return {
     async save(seq: number, state: unknown): Promise<SnapshotInfo> {
       const takenAt = now();
@@ -60,15 +61,19 @@ export function createRedisSnapshots({
 
     async load(seq: number) {
       const key = keys.snap(seq);
-      const buf = ownConnection
-        ? await getValue(redisUrl, 'veloz-wal-snapshot', key).catch((err: unknown) => {
-            throw new VelozError(
-              'STORAGE_UNAVAILABLE',
-              `loading snapshot ${seq} failed: ${err instanceof Error ? err.message : String(err)}`,
-              { cause: err },
-            );
-          })
-        : await redis.getBuffer(key);
+      let buf: Buffer | null;
+      try {
+        buf = ownConnection
+          ? await getValue(redisUrl, 'veloz-wal-snapshot', key)
+          : await redis.getBuffer(key);
+      } catch (err) {
+        // An error reply (the key holds a list, say) is a bad snapshot: recovery falls back to an older one.
+        // Anything else (connection lost, timeout) is the storage failing.
+        if (err instanceof Error && err.name === 'ReplyError') {
+          return { ok: false as const, reason: `snapshot ${seq} is unreadable: ${err.message}` };
+        }
+        throw storageUnavailable(`loading snapshot ${seq}`, err);
+      }
       if (!buf) return { ok: false as const, reason: `snapshot ${seq} is missing` };
       const res = decodeSnapshot(buf, seq);
       return res.ok ? { ok: true as const, state: res.state } : res;

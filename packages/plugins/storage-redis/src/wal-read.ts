@@ -1,10 +1,11 @@
-import { VelozError, type WalReadItem } from '@veloz/engine';
+import type { VelozError, WalReadItem } from '@veloz/engine';
 import { decodeFrames, type FramesMessage } from './codec';
 import { framesOf } from './frame.mjs';
 import type { ResolvedRedisStorageConfig } from './config';
 import type { AccountKeys } from './keys';
 import { readFramesInThread } from './read-thread';
-import { connectFrames, type FramesClient } from './resp-reader.mjs';
+import { connectFrames, ownsConnection, type FramesClient } from './resp-reader.mjs';
+import { storageUnavailable } from './errors';
 import type { WalRedis } from './redis-client';
 import type { RedisWalStats } from './wal';
 
@@ -43,15 +44,10 @@ function decodeAll(raw: RawEntry[], maxSeq: number): WalReadItem[] {
 }
 
 /** Whether reads can use a connection of their own (resp-reader.mjs speaks plain TCP only, not rediss://). */
-const ownConnection = (config: ResolvedRedisStorageConfig): boolean => config.redisUrl.startsWith('redis://');
+const ownConnection = (config: ResolvedRedisStorageConfig): boolean => ownsConnection(config.redisUrl);
 
 /** A Redis failure of a read, as the WAL reports it. */
-const unavailable = (err: unknown): VelozError =>
-  new VelozError(
-    'STORAGE_UNAVAILABLE',
-    `reading the WAL failed: ${err instanceof Error ? err.message : String(err)}`,
-    { cause: err },
-  );
+const unavailable = (err: unknown): VelozError => storageUnavailable('reading the WAL', err);
 
 /**
  * Whether a read of `entries` entries goes through the reader thread: long reads (`readThreadMinEntries`),

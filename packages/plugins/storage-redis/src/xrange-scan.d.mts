@@ -5,3 +5,5 @@ export declare class XrangeScanner {
   /** Bytes from the connection, in order. Throws on a reply that is not an XRANGE reply. */
   push(chunk: Uint8Array): void;
 }
+/** An error reply's text as an Error named `ReplyError` (as ioredis names them). */
+export declare function replyError(text: string): Error;

@@ -99,10 +99,7 @@ export class XrangeScanner {
       const cr = buf.indexOf(CR, pos);
       if (cr < 0 || cr + 1 >= len) return false;
       this.pos = cr + 2;
-      const text = buf.toString('utf8', pos + 1, cr);
-      const err = new Error(text);
-      err.name = 'ReplyError';
-      this.onError(err);
+      this.onError(replyError(buf.toString('utf8', pos + 1, cr)));
       return true;
     }
     if (buf[pos] !== STAR) throw protocolError(buf, pos, 'an array or an error reply');
@@ -211,6 +208,13 @@ export class XrangeScanner {
     }
     return undefined;
   }
+}
+
+/** An error reply's text as an Error named as ioredis names them (`ReplyError`): the command failed. */
+export function replyError(text) {
+  const err = new Error(text);
+  err.name = 'ReplyError';
+  return err;
 }
 
 function protocolError(buf, p, expected) {

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { crc32 } from 'node:zlib';
 import { OrderStore, orderEventEntry, recover, createSnapshotter, type OrderEvent } from '@veloz/engine';
 import { createRedisStorage, encodeRecord, type RedisStorage, type RedisStorageConfig } from '../src/index';
+import { createRedisSnapshots } from '../src/snapshots';
 import { deleteAccountKeys, pluginContext, REDIS_URL, uniqueAccount } from './helpers/redis';
 import { orderFlow } from './helpers/orders';
 
@@ -71,13 +72,19 @@ describe('crash recovery on Redis', () => {
     expect(Number(first[0]![0].split('-')[0])).toBeGreaterThan(1);
   });
 
-  it('falls back to an older snapshot when the newest is corrupt, and to full replay when all are', async () => {
+  /** A WAL of the order events of 60 orders (seed 3), with snapshots at sequences 50 and 100. */
+  async function withSnapshotsAt50And100(): Promise<{ storage: RedisStorage; events: OrderEvent[] }> {
     const storage = await open();
     const lease = await storage.wal.acquireLease('engine-a');
     const events = orderFlow(60, 3);
     await storage.wal.append(lease, events.map(orderEventEntry));
     await storage.snapshots.save(50, fold(events.slice(0, 50)).toSnapshot());
     await storage.snapshots.save(100, fold(events.slice(0, 100)).toSnapshot());
+    return { storage, events };
+  }
+
+  it('falls back to an older snapshot when the newest is corrupt, and to full replay when all are', async () => {
+    const { storage, events } = await withSnapshotsAt50And100();
     await raw.connect();
     await raw.setrange(storage.keys.snap(100), 40, 'garbage');
     let res = await recover(storage);
@@ -88,6 +95,35 @@ describe('crash recovery on Redis', () => {
     res = await recover(storage);
     expect(res.report.snapshotSeq).toBeNull();
     expect(res.report.snapshotsRejected.map((r) => r.seq)).toEqual([100, 50]);
+    expect(res.store.toSnapshot()).toEqual(fold(events).toSnapshot());
+  });
+
+  it('treats a snapshot key of the wrong type as a bad snapshot, on both load paths', async () => {
+    const { storage, events } = await withSnapshotsAt50And100();
+    if (raw.status !== 'ready') await raw.connect();
+    await raw.del(storage.keys.snap(100));
+    await raw.rpush(storage.keys.snap(100), 'a list, not a snapshot');
+    // redis:// loads over a connection of its own (getValue); rediss:// (TLS) through the shared ioredis
+    // client: the same snapshots read the second way.
+    const viaIoredis = createRedisSnapshots({
+      redis: storage.redis,
+      redisUrl: REDIS_URL.replace(/^redis:/, 'rediss:'),
+      keys: storage.keys,
+      keep: 3,
+      now: Date.now,
+    });
+    for (const snapshots of [storage.snapshots, viaIoredis]) {
+      expect(await snapshots.load(100)).toEqual({
+        ok: false,
+        reason: expect.stringMatching(/^snapshot 100 is unreadable: WRONGTYPE/),
+      });
+      expect(await snapshots.load(50)).toMatchObject({ ok: true });
+    }
+    const res = await recover(storage);
+    expect(res.report.snapshotSeq).toBe(50);
+    expect(res.report.snapshotsRejected).toEqual([
+      { seq: 100, reason: expect.stringContaining('WRONGTYPE') },
+    ]);
     expect(res.store.toSnapshot()).toEqual(fold(events).toSnapshot());
   });
 
