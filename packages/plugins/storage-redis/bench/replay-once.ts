@@ -1,8 +1,11 @@
 /**
  * One pass in a fresh process, as an engine start does it: `read` (a plain XRANGE read of the stream
- * with ioredis, raw replies, no decoding) or `replay` (recover() into a fresh OrderStore). Prints one JSON
- * line { ms, entries }; the clock runs around the pass only (the connection is already open).
- * Usage: node --max-semi-space-size=64 --import tsx bench/replay-once.ts read|replay <account> <entries>
+ * with ioredis, raw replies, no decoding), `fetch` (the newest snapshot's value with a raw GET, then a
+ * plain XRANGE read of the entries after it: the bytes recovery reads, without decoding) or `replay`
+ * (recover() into a fresh OrderStore: from the newest snapshot when there is one). Prints one JSON line
+ * { ms, entries } (entries read after the snapshot, or applied); the clock runs around the pass only (the
+ * connection is already open).
+ * Usage: node --max-semi-space-size=64 --import tsx bench/replay-once.ts read|fetch|replay <account> <entries>
  */
 import { Redis } from 'ioredis';
 import { recover } from '@veloz/engine';
@@ -11,8 +14,8 @@ import { openStorage, REDIS_URL } from './lib';
 
 const [mode, account, count] = process.argv.slice(2);
 const N = Number(count);
-if ((mode !== 'read' && mode !== 'replay') || !account || !Number.isInteger(N) || N <= 0) {
-  console.error('usage: replay-once.ts read|replay <account> <entries>');
+if (!['read', 'fetch', 'replay'].includes(mode ?? '') || !account || !Number.isInteger(N) || N <= 0) {
+  console.error('usage: replay-once.ts read|fetch|replay <account> <entries>');
   process.exit(2);
 }
 const batch = 10_000;
@@ -24,6 +27,22 @@ if (mode === 'read') {
   let read = 0;
   for (let from = 1; from <= N; from += batch) {
     read += (await redis.xrangeBuffer(key, String(from), String(from + batch - 1))).length;
+  }
+  const ms = performance.now() - t;
+  redis.disconnect();
+  console.log(JSON.stringify({ ms, entries: read }));
+} else if (mode === 'fetch') {
+  const redis = new Redis(REDIS_URL);
+  const keys = accountKeys(account);
+  const newest = Number((await redis.zrevrange(keys.snapIndex, 0, 0))[0]);
+  if (!Number.isInteger(newest)) throw new Error(`no snapshot for ${account}`);
+  const t = performance.now();
+  await redis.getBuffer(keys.snap(newest));
+  let read = 0;
+  for (let from = newest + 1; ; from += batch) {
+    const got = await redis.xrangeBuffer(keys.wal, String(from), String(from + batch - 1));
+    if (got.length === 0) break;
+    read += got.length;
   }
   const ms = performance.now() - t;
   redis.disconnect();

@@ -278,7 +278,7 @@ async function replay() {
 }
 
 /** One `bench/replay-once.ts` pass in a fresh Node process with the engine's flags; its duration in ms. */
-function onceInFreshProcess(mode: 'read' | 'replay', account: string, entries: number): number {
+function onceInFreshProcess(mode: 'read' | 'fetch' | 'replay', account: string, entries: number): number {
   const out = execFileSync(
     process.execPath,
     ['--max-semi-space-size=64', '--import', 'tsx', 'bench/replay-once.ts', mode, account, String(entries)],
@@ -309,18 +309,32 @@ async function recovery() {
   const tail = orders;
   await fill(storage, closingEvents(orders));
 
-  // Reference: fetching the same bytes raw (snapshot value + XRANGE of the tail), without decoding.
   const snaps = await storage.snapshots.list();
-  const tr = performance.now();
-  await raw.getBuffer(storage.keys.snap(snaps[0]!.seq));
-  for (let from = snaps[0]!.seq + 1; ; from += 10_000) {
-    const got = await raw.xrangeBuffer(storage.keys.wal, String(from), String(from + 9_999));
-    if (got.length === 0) break;
+  // The goal row: recovery as an engine start does it, in a fresh process (cold JIT, fresh heap), beside
+  // fetching the same bytes raw in a fresh process (the snapshot's value with GET, the tail with XRANGE,
+  // ioredis, no decoding). Three of each, alternating; the medians are compared.
+  const cold = { fetch: [] as number[], replay: [] as number[] };
+  for (let run = 0; run < 3; run++) {
+    for (const mode of ['fetch', 'replay'] as const) cold[mode].push(onceInFreshProcess(mode, account, tail));
   }
-  const refMs = performance.now() - tr;
+  const coldMs = median(cold.replay);
+  const coldRefMs = median(cold.fetch);
+  console.log(
+    `  (fresh processes: recovery ${cold.replay.map((ms) => ms.toFixed(0)).join(', ')} ms; raw fetch ${cold.fetch.map((ms) => ms.toFixed(0)).join(', ')} ms)`,
+  );
 
+  // Informational: the same in this warm process (best of three, alternating with the raw fetch), the
+  // figure the goal row showed until 2026-11-27.
+  let refMs = Infinity;
   let best = Infinity;
   for (let run = 0; run < 3; run++) {
+    const tr = performance.now();
+    await raw.getBuffer(storage.keys.snap(snaps[0]!.seq));
+    for (let from = snaps[0]!.seq + 1; ; from += 10_000) {
+      const got = await raw.xrangeBuffer(storage.keys.wal, String(from), String(from + 9_999));
+      if (got.length === 0) break;
+    }
+    refMs = Math.min(refMs, performance.now() - tr);
     const { report: r, store } = await recover(storage, { batchSize: 10_000 });
     if (r.snapshotSeq === null || r.entriesApplied !== tail || store.size !== orders) {
       throw new Error(`recovery did not use the snapshot + tail: ${JSON.stringify(r).slice(0, 300)}`);
@@ -329,20 +343,33 @@ async function recovery() {
   }
   await storage.stop();
   await dropAccount(account);
-  const seconds = best / 1000;
+  const seconds = coldMs / 1000;
   console.log(`  (snapshot ${snaps[0]!.bytes} bytes of ${orders} orders + ${tail} tail entries)`);
   report(rows, {
-    name: 'Recovery: snapshot (100,000 orders) + 100,000-entry tail',
+    name: 'Recovery: snapshot (100,000 orders) + 100,000-entry tail (fresh process, median of 3)',
     value: Number(seconds.toFixed(3)),
     unit: 's',
     reference: {
-      name: 'raw GET of the snapshot + XRANGE of the tail (no decoding)',
+      name: 'raw GET of the snapshot + XRANGE of the tail (no decoding), fresh process (median of 3)',
+      value: Number((coldRefMs / 1000).toFixed(3)),
+      unit: 's',
+    },
+    ratio: coldMs / coldRefMs,
+    goal: '<= 0.8 s',
+    pass: seconds <= 0.8,
+  });
+  report(rows, {
+    name: 'Recovery: snapshot (100,000 orders) + 100,000-entry tail, warm process (best of 3)',
+    value: Number((best / 1000).toFixed(3)),
+    unit: 's',
+    reference: {
+      name: 'raw GET of the snapshot + XRANGE of the tail (no decoding), same warm process',
       value: Number((refMs / 1000).toFixed(3)),
       unit: 's',
     },
-    ratio: seconds / (refMs / 1000),
-    goal: '<= 0.8 s',
-    pass: seconds <= 0.8,
+    ratio: best / refMs,
+    goal: '— (informational)',
+    pass: true,
   });
 }
 

@@ -12,6 +12,7 @@ import {
   type FramesMessage,
 } from './frame.mjs';
 import { walStructures } from './structures';
+import { decodeOrderTable, encodeOrderTable, encodeOrderTableChunks } from './order-table';
 
 /**
  * The WAL record, format 1: one binary stream field `d` per entry, the stream id being `<seq>-0`.
@@ -224,23 +225,34 @@ function typeAt(buf: Buffer, at: number, len: number): string {
 const positionOf = (id: Buffer | string): string => (typeof id === 'string' ? id : id.toString('latin1'));
 
 /**
- * Snapshot value, format 1: [format u8][crc32 u32 of the rest][seq f64][takenAt f64][MessagePack state].
- * Packed with msgpackr records: an OrderStore of many same-shaped orders packs each key once. A large
- * book is packed a chunk of orders per event-loop turn (`encodeSnapshotAsync`) into the same bytes a
- * single pack would read as (see there), so the engine is never stalled for the whole encoding (100,000
- * orders took 65-97 ms at once) and every reader, old or new, reads every snapshot.
+ * Snapshot value: [format u8][crc32 u32 of the rest][seq f64][takenAt f64][state].
+ * - Format 2, the OrderStore's snapshot (`{ version: 1, lastSeq, orders }` whose orders have exactly the
+ *   Order fields): the order table of order-table.ts, which restores the book with one string per
+ *   distinct value instead of one per field of every order.
+ * - Format 1, any other state: MessagePack, packed with msgpackr records (each key once per shape).
+ * A large book is encoded a chunk of orders per event-loop turn (`encodeSnapshotAsync`) into the same
+ * bytes a single pass gives (see there), so the engine is never stalled for the whole encoding (100,000
+ * orders took 65-97 ms at once as MessagePack). Readers read both formats; a build older than format 2
+ * rejects a format-2 snapshot as a bad header and recovers from an older snapshot or the whole WAL.
  */
 const SNAP_HEADER = 21;
+/** Format byte of a snapshot holding an order table (format 1 is RECORD_FORMAT's value). */
+export const SNAPSHOT_TABLE_FORMAT = 2;
 /** Orders packed per event-loop turn by `encodeSnapshotAsync` (~1-3 ms each). */
 export const SNAPSHOT_CHUNK = 2000;
 const snapPackr = new Packr({ useRecords: true, moreTypes: false });
 const snapUnpackr = new Unpackr({ useRecords: true, mapsAsObjects: true });
 
-function snapshotBuffer(seq: number, takenAt: number, body: Uint8Array[]): Buffer {
+function snapshotBuffer(
+  seq: number,
+  takenAt: number,
+  body: Uint8Array[],
+  format: number = RECORD_FORMAT,
+): Buffer {
   let bytes = SNAP_HEADER;
   for (const b of body) bytes += b.length;
   const buf = Buffer.allocUnsafe(bytes);
-  buf[0] = RECORD_FORMAT;
+  buf[0] = format;
   buf.writeDoubleLE(seq, 5);
   buf.writeDoubleLE(takenAt, 13);
   let at = SNAP_HEADER;
@@ -252,10 +264,18 @@ function snapshotBuffer(seq: number, takenAt: number, body: Uint8Array[]): Buffe
   return buf;
 }
 
-/** The state packed at once. */
+/** The state encoded at once. */
 export function encodeSnapshot(seq: number, takenAt: number, state: unknown): Buffer {
-  return snapshotBuffer(seq, takenAt, [snapPackr.pack(state)]);
+  const table = encodeOrderTable(state);
+  if (table) return snapshotBuffer(seq, takenAt, [table], SNAPSHOT_TABLE_FORMAT);
+  return packedSnapshot(seq, takenAt, state);
 }
+
+/** Format 1: the state as MessagePack, at once. */
+const packedSnapshot = (seq: number, takenAt: number, state: unknown): Buffer =>
+  snapshotBuffer(seq, takenAt, [snapPackr.pack(state)]);
+
+const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
@@ -279,21 +299,23 @@ function arrayHeaderLength(b: Uint8Array): number {
  * snapshot is an array of immutable orders taken at one sequence, so they do not.
  */
 export async function encodeSnapshotAsync(seq: number, takenAt: number, state: unknown): Promise<Buffer> {
-  if (!isPlainObject(state)) return encodeSnapshot(seq, takenAt, state);
+  const table = await encodeOrderTableChunks(state, SNAPSHOT_CHUNK, nextTurn);
+  if (table) return snapshotBuffer(seq, takenAt, table, SNAPSHOT_TABLE_FORMAT);
+  if (!isPlainObject(state)) return packedSnapshot(seq, takenAt, state);
   const keys = Object.keys(state);
   const orders = state.orders;
   if (!Array.isArray(orders) || orders.length <= SNAPSHOT_CHUNK || keys[keys.length - 1] !== 'orders') {
-    return encodeSnapshot(seq, takenAt, state);
+    return packedSnapshot(seq, takenAt, state);
   }
   // Copies: msgpackr may reuse its buffer on the next pack.
   const head = Buffer.from(snapPackr.pack({ ...state, orders: [] }));
-  if (head[head.length - 1] !== 0x90) return encodeSnapshot(seq, takenAt, state);
+  if (head[head.length - 1] !== 0x90) return packedSnapshot(seq, takenAt, state);
   const count = Buffer.allocUnsafe(5);
   count[0] = 0xdd;
   count.writeUInt32BE(orders.length, 1);
   const body: Uint8Array[] = [head.subarray(0, head.length - 1), count];
   for (let i = 0; i < orders.length; i += SNAPSHOT_CHUNK) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     const chunk = Buffer.from(snapPackr.pack(orders.slice(i, i + SNAPSHOT_CHUNK)));
     body.push(chunk.subarray(arrayHeaderLength(chunk)));
   }
@@ -302,7 +324,8 @@ export async function encodeSnapshotAsync(seq: number, takenAt: number, state: u
 
 /** Header of a snapshot (readable from its first bytes, without the state). */
 export function decodeSnapshotHeader(buf: Buffer): { seq: number; takenAt: number } | undefined {
-  if (buf.length < SNAP_HEADER || buf[0] !== RECORD_FORMAT) return undefined;
+  if (buf.length < SNAP_HEADER || (buf[0] !== RECORD_FORMAT && buf[0] !== SNAPSHOT_TABLE_FORMAT))
+    return undefined;
   return { seq: buf.readDoubleLE(5), takenAt: buf.readDoubleLE(13) };
 }
 
@@ -319,7 +342,11 @@ export function decodeSnapshot(
   if (header.seq !== expectedSeq)
     return { ok: false, reason: `snapshot holds seq ${header.seq}, not ${expectedSeq}` };
   try {
-    return { ok: true, state: snapUnpackr.unpack(buf.subarray(SNAP_HEADER)), ...header };
+    const state =
+      buf[0] === SNAPSHOT_TABLE_FORMAT
+        ? decodeOrderTable(buf, SNAP_HEADER)
+        : (snapUnpackr.unpack(buf.subarray(SNAP_HEADER)) as unknown);
+    return { ok: true, state, ...header };
   } catch (err) {
     return { ok: false, reason: `snapshot undecodable: ${(err as Error).message}` };
   }
