@@ -62,8 +62,36 @@ export function sessionPids(sid: number): number[] {
   return out;
 }
 
+/**
+ * Sessions started by `startScript` and not yet killed. A script runs in a session of its own, so a test
+ * process stopped before its clean-up ran (turbo cancelling the run when another task failed, say) would
+ * leave the script and everything it started running: an engine retrying a Redis that is gone, found
+ * half an hour later burning CPU under a benchmark. This process kills them on its way out.
+ */
+const liveSessions = new Set<number>();
+let reaperInstalled = false;
+
+function installReaper(): void {
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  const reap = () => {
+    for (const sid of [...liveSessions]) killSession(sid);
+  };
+  process.once('exit', reap);
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    const onSignal = () => {
+      reap();
+      process.removeListener(sig, onSignal);
+      // Nobody else handles it: die of it, as without this handler.
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
+  }
+}
+
 /** SIGKILL every process of session `sid` (test clean-up; a no-op when none is left). */
 export function killSession(sid: number): void {
+  liveSessions.delete(sid);
   for (const pid of sessionPids(sid)) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -128,6 +156,8 @@ export function startScript(script: string, args: string[], env: NodeJS.ProcessE
   const exited = new Promise<number>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? 128 + (SIGNALS[signal ?? ''] ?? 0))),
   );
+  installReaper();
+  liveSessions.add(child.pid!);
   return { child, sid: child.pid!, stdout: () => out, stderr: () => err, exited };
 }
 
