@@ -189,6 +189,52 @@ function nextOrder(
 }
 
 /**
+ * Give every order shape's numeric fields V8's most general number representation before the first real
+ * order exists. V8 gives a field the representation of the values it first holds: small integers (Smi)
+ * first, and on the first number that is not one (a fraction, a boxed number, anything past 2^31) it
+ * moves the field to Double by *deprecating* the shape: every object already built on it is then
+ * migrated to the new shape, one at a time, the next time it is touched. `seq` did that at restarts: a
+ * book restored from a snapshot or built by live appends held small-integer sequences, the WAL tail's
+ * sequences arrive boxed (decoded into a Float64Array and carried in a double field), and the restored
+ * orders were migrated one by one on their first event (`JSObject::MigrateToMap` in a `perf` profile).
+ * Settling the shapes up front took fresh-process recovery of the bench book (100,000 orders + 100,000
+ * tail entries) from 1.04-1.47 s to 0.84-1.13 s (alternating A/B, three rounds of three, 2026-11-28).
+ * One throwaway order of each shape with fractional numbers, and a `fills` holding both the shared empty
+ * array and a real one, settle the fields at once. The snapshot decoder (storage-redis `order-table.ts`)
+ * builds the same literals, so it shares these shapes; its `order-shapes.test.ts` checks that a restored
+ * order keeps the reducer's shape when sequences past 2^31 arrive (it fails without this).
+ */
+function primeOrderShapes(): void {
+  const request: OrderRequest = {
+    clientOrderId: '',
+    account: '',
+    venue: '',
+    symbol: '',
+    side: 'BUY',
+    type: 'LIMIT',
+    timeInForce: 'GTC',
+    quantity: '0',
+  };
+  const priced: OrderRequest = { ...request, price: '0' };
+  const fills: Fill[] = [{ fillId: '', quantity: '0', price: '0', timestamp: 0.5 }];
+  for (let shape = 0; shape < 32; shape++) {
+    nextOrder(
+      shape & 1 ? priced : request,
+      'NEW',
+      ZERO,
+      shape & 16 ? fills : NO_FILLS,
+      0.5,
+      0.5,
+      0.5,
+      shape & 2 ? '' : undefined,
+      shape & 4 ? '0' : undefined,
+      shape & 8 ? '' : undefined,
+    );
+  }
+}
+primeOrderShapes();
+
+/**
  * The order reducer: `order` (undefined before it exists) plus one event gives the next order.
  * Pure: never mutates its input. Throws IllegalTransitionError for moves the state machine forbids and
  * OrderEventError for events that do not fit the book. A fill whose `fillId` was already applied returns

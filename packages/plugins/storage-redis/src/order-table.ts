@@ -343,11 +343,7 @@ class TableReader {
   }
 }
 
-/**
- * An order with the OrderStore reducer's key order, built as one literal for the usual combinations of
- * the optional fields (order-store.ts `nextOrder`: a property added after the literal goes to a
- * separate out-of-object array).
- */
+/** Reads one order. */
 function readOrder(r: TableReader): OrderLike {
   const flags = r.u8();
   if (flags > 15) throw new Error(`order table: flags ${flags} at ${r.pos - 1}`);
@@ -380,8 +376,60 @@ function readOrder(r: TableReader): OrderLike {
       fills[i] = { fillId, quantity: q, price: p, timestamp: r.f64() };
     }
   }
+  return orderOf(
+    clientOrderId,
+    account,
+    venue,
+    symbol,
+    side,
+    type,
+    timeInForce,
+    quantity,
+    status,
+    filledQuantity,
+    fills,
+    createdAt,
+    updatedAt,
+    seq,
+    price,
+    venueOrderId,
+    averageFillPrice,
+    rejectReason,
+  );
+}
+
+/**
+ * An order with the OrderStore reducer's key order, built as one literal for the usual combinations of
+ * the optional fields (order-store.ts `nextOrder`: a property added after the literal goes to a
+ * separate out-of-object array). Same property names, order and count as the reducer's literals, hence
+ * the same V8 shapes as the orders the reducer makes (order-table.test.ts checks it).
+ */
+function orderOf(
+  clientOrderId: string,
+  account: string,
+  venue: string,
+  symbol: string,
+  side: string,
+  type: string,
+  timeInForce: string,
+  quantity: string,
+  status: string,
+  filledQuantity: string,
+  fills: FillLike[],
+  createdAt: number,
+  updatedAt: number,
+  seq: number,
+  price: string | undefined,
+  venueOrderId: string | undefined,
+  averageFillPrice: string | undefined,
+  rejectReason: string | undefined,
+): OrderLike {
+  const shape =
+    (price !== undefined ? HAS_PRICE : 0) |
+    (venueOrderId !== undefined ? HAS_VENUE_ORDER_ID : 0) |
+    (averageFillPrice !== undefined ? HAS_AVERAGE : 0);
   let o: OrderLike;
-  switch (flags) {
+  switch (shape) {
     case HAS_PRICE:
       o = {
         clientOrderId,
@@ -466,6 +514,40 @@ function readOrder(r: TableReader): OrderLike {
   if (rejectReason !== undefined) o.rejectReason = rejectReason;
   return o;
 }
+
+/**
+ * The numeric fields of every shape settled to V8's Double representation before the first snapshot is
+ * read, as the engine's order-store.ts `primeOrderShapes` does for the reducer (see there why: without
+ * it, sequences read here as small integers and the WAL tail's boxed ones made V8 migrate every restored
+ * order to a new shape on its first event). Done here too so that this module does not depend on the
+ * engine having been loaded first.
+ */
+function primeOrderShapes(): void {
+  const fills = [{ fillId: '', quantity: '0', price: '0', timestamp: 0.5 }];
+  for (let shape = 0; shape < 32; shape++) {
+    orderOf(
+      '',
+      '',
+      '',
+      '',
+      'BUY',
+      'LIMIT',
+      'GTC',
+      '0',
+      'NEW',
+      '0',
+      shape & 16 ? fills : (NO_FILLS as FillLike[]),
+      0.5,
+      0.5,
+      0.5,
+      shape & 1 ? '0' : undefined,
+      shape & 2 ? '' : undefined,
+      shape & 4 ? '0' : undefined,
+      shape & 8 ? '' : undefined,
+    );
+  }
+}
+primeOrderShapes();
 
 /** The snapshot state a table body (from `start` to the end of `buf`) holds. Throws when it is not one. */
 export function decodeOrderTable(
