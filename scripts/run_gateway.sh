@@ -45,4 +45,5 @@ args=()
 
 log "API ($mode) for account ${VELOZ_ACCOUNT:-dev}"
 cd packages/api
-exec node --import tsx src/bin/api.ts "${args[@]}"
+# Old generation sized up front, as the engine's (docs/operations.md, "Node flags").
+exec node --initial-old-space-size=512 --import tsx src/bin/api.ts "${args[@]}"

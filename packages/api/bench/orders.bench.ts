@@ -38,6 +38,14 @@ const RATE = 1000;
 const INFLIGHT = Number(process.env.BENCH_ORDERS_INFLIGHT ?? 64);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const LOAD = path.join(HERE, 'orders-load.ts');
+/**
+ * The Node flags production starts each process with (scripts/run_engine.sh, scripts/run_gateway.sh and
+ * the packages' `start` scripts; docs/operations.md "Node flags"): a 64 MB young generation for the
+ * engine, and for both an old generation sized up front so that no full GC runs in the first few hundred
+ * MB of a session.
+ */
+const ENGINE_NODE_ARGS = ['--max-semi-space-size=64', '--initial-old-space-size=512'];
+const API_NODE_ARGS = ['--initial-old-space-size=512'];
 
 interface Latency {
   n: number;
@@ -99,6 +107,16 @@ function cpuMs(pid: number | undefined): number {
   }
 }
 
+/** Minor page faults of a process so far (Linux /proc; 0 elsewhere). */
+function minorFaults(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  } catch {
+    return 0;
+  }
+}
+
 /** Run `fn`, then print the CPU each process spent per order during it (where the cores go). */
 async function withCpu<T extends LoadResult>(
   what: string,
@@ -106,11 +124,16 @@ async function withCpu<T extends LoadResult>(
   fn: () => Promise<T>,
 ): Promise<T> {
   const before = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuMs(p)]));
+  const faults = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, minorFaults(p)]));
   const res = await fn();
   const perOrder = (cpu: number) => ((cpu / res.orders) * 1000).toFixed(0);
   const parts = Object.entries(pids).map(([k, p]) => `${k} ${perOrder(cpuMs(p) - before[k]!)}`);
   parts.push(`load ${perOrder(res.cpuMs)}`);
+  const pf = Object.entries(pids).map(
+    ([k, p]) => `${k} ${((minorFaults(p) - faults[k]!) / res.orders).toFixed(1)}`,
+  );
   console.log(`  ${what}: CPU µs per order (${res.orders} orders incl. warm-up): ${parts.join(', ')}`);
+  console.log(`  ${what}: minor page faults per order: ${pf.join(', ')}`);
   return res;
 }
 
@@ -124,16 +147,15 @@ const ms = (x: number) => Number(x.toFixed(3));
 const fmtLat = (l: Latency) =>
   `p50 ${l.p50.toFixed(2)} ms, p90 ${l.p90.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms, max ${l.max.toFixed(2)} ms (n ${l.n})`;
 
-/** Node options of a child (`nodeOptions`), plus the profiler's preload with BENCH_CPU_PROF. */
-const nodeEnv = (name: string, nodeOptions = ''): Record<string, string> => {
-  const env: Record<string, string> = nodeOptions ? { NODE_OPTIONS: nodeOptions } : {};
+/** The profiler's preload with BENCH_CPU_PROF (NODE_OPTIONS of a child); nothing otherwise. */
+const nodeEnv = (name: string): Record<string, string> => {
   const dir = process.env.BENCH_CPU_PROF;
-  if (dir) {
-    env.NODE_OPTIONS = `${nodeOptions} --import ${path.join(HERE, 'cpu-prof.mjs')}`.trim();
-    env.BENCH_CPU_PROF = dir;
-    env.BENCH_PROF_NAME = name;
-  }
-  return env;
+  if (!dir) return {};
+  return {
+    NODE_OPTIONS: `--import ${path.join(HERE, 'cpu-prof.mjs')}`,
+    BENCH_CPU_PROF: dir,
+    BENCH_PROF_NAME: name,
+  };
 };
 
 async function redisInfo(): Promise<string> {
@@ -154,29 +176,35 @@ async function main() {
   let stopEcho: (() => void) | undefined;
   const children: Child[] = [];
   try {
-    const engine = await spawnEngine({
-      VELOZ_ACCOUNT: account,
-      VELOZ_SIM_URL: sim.url,
-      VELOZ_RISK_PRICE_BAND_BPS: '0',
-      VELOZ_RISK_MAX_ORDERS_PER_SECOND: '1000000',
-      VELOZ_RISK_MAX_OPEN_ORDERS: '1000000',
-      VELOZ_RECON_ENABLED: 'false',
-      // As the engine runs in production (scripts/run_engine.sh prod, `npm start`): a 64 MB young
-      // generation and NODE_ENV=production.
-      NODE_ENV: 'production',
-      ...nodeEnv('engine', '--max-semi-space-size=64'),
-    });
+    const engine = await spawnEngine(
+      {
+        VELOZ_ACCOUNT: account,
+        VELOZ_SIM_URL: sim.url,
+        VELOZ_RISK_PRICE_BAND_BPS: '0',
+        VELOZ_RISK_MAX_ORDERS_PER_SECOND: '1000000',
+        VELOZ_RISK_MAX_OPEN_ORDERS: '1000000',
+        VELOZ_RECON_ENABLED: 'false',
+        // As the engine runs in production (scripts/run_engine.sh prod, `npm start`): its Node flags and
+        // NODE_ENV=production.
+        NODE_ENV: 'production',
+        ...nodeEnv('engine'),
+      },
+      ENGINE_NODE_ARGS,
+    );
     quiet(engine);
     children.push(engine);
-    const api = await spawnApi({
-      VELOZ_ACCOUNT: account,
-      VELOZ_ENV: 'production',
-      VELOZ_API_TOKENS: `bench:operator:${token}`,
-      // One bench token drives far more than the default per-token limit (100/s); the limiter is measured
-      // apart (docs/api.md) and off here so the rows show the request path itself.
-      VELOZ_API_RATE_LIMIT: '0',
-      ...nodeEnv('api'),
-    });
+    const api = await spawnApi(
+      {
+        VELOZ_ACCOUNT: account,
+        VELOZ_ENV: 'production',
+        VELOZ_API_TOKENS: `bench:operator:${token}`,
+        // One bench token drives far more than the default per-token limit (100/s); the limiter is measured
+        // apart (docs/api.md) and off here so the rows show the request path itself.
+        VELOZ_API_RATE_LIMIT: '0',
+        ...nodeEnv('api'),
+      },
+      API_NODE_ARGS,
+    );
     quiet(api);
     children.push(api);
 

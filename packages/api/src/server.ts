@@ -279,6 +279,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     logger,
     allowUpgrade: (origin, host) => cors.allowsUpgrade(origin, host),
     ...(limiter ? { rateLimiter: limiter } : {}),
+    fast,
     hooks: {
       connected: () => wsConnectionOpened(services),
       disconnected: () => wsConnectionClosed(services),

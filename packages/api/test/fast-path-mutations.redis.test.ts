@@ -3,7 +3,10 @@
 // path) and once with an allowed `Origin` (always yoga); the answers must be the same, status, content
 // type and body byte for byte: placeOrder success (both answer points, and an idempotent retry), every
 // error union member, and GraphQL errors (bad variables), which a mutation answers without running twice.
+// Each is also sent over graphql-ws, where a known valid query or mutation takes the same prepared
+// documents (src/ws/server.ts `fast`): its `next` payload must equal yoga's HTTP body.
 import { spawnSimExchange, type SpawnedSimExchange } from '@veloz/venue-sim';
+import type { Client } from 'graphql-ws';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,6 +20,7 @@ import {
   spawnApi,
   spawnEngine,
   uniqueAccount,
+  wsClient,
 } from './support';
 
 const account = uniqueAccount('fast-mut');
@@ -79,10 +83,30 @@ async function send(
   };
 }
 
-/** Send through both paths (`vars` gives each its own variables) and check they answer alike. */
+const wsClients = new Map<string, Client>();
+
+/** One operation over graphql-ws: its `next` payloads (a query or mutation has exactly one). */
+async function sendWs(base: string, token: string, query: string, variables: Record<string, unknown>) {
+  const key = `${base} ${token}`;
+  let client = wsClients.get(key);
+  if (!client) wsClients.set(key, (client = wsClient(base, token)));
+  const results: unknown[] = [];
+  await new Promise<void>((resolve, reject) =>
+    client.subscribe(
+      { query, variables },
+      { next: (r) => results.push(r), error: reject, complete: () => resolve() },
+    ),
+  );
+  return results;
+}
+
+/**
+ * Send through both HTTP paths and over graphql-ws (`vars` gives each its own variables) and check they
+ * answer alike.
+ */
 async function both(
   query: string,
-  vars: (path: 'fast' | 'yoga') => Record<string, unknown>,
+  vars: (path: 'fast' | 'yoga' | 'ws') => Record<string, unknown>,
   opts: { token?: string; base?: string } = {},
 ): Promise<{ status: number; body: { data?: Record<string, unknown>; errors?: unknown[] } }> {
   const base = opts.base ?? api.url;
@@ -94,6 +118,7 @@ async function both(
   const { cors: _a, ...fastRest } = fast;
   const { cors: _b, ...yogaRest } = yoga;
   expect(fastRest).toEqual(yogaRest);
+  expect(await sendWs(base, token, query, vars('ws'))).toEqual([JSON.parse(yoga.text)]);
   return { status: fast.status, body: JSON.parse(fast.text) as never };
 }
 const same = (v: Record<string, unknown>) => () => v;
@@ -125,6 +150,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await Promise.all([...wsClients.values()].map((c) => c.dispose()));
   await killAll();
   await sim?.kill();
   if (redis) {

@@ -77,8 +77,9 @@ async function spawnReady(
   isReady: (line: Record<string, unknown>) => boolean,
   what: string,
   timeoutMs = 45_000,
+  nodeArgs: readonly string[] = [],
 ): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', bin], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', bin], {
     cwd,
     env: cleanEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -120,14 +121,16 @@ async function spawnReady(
   return { child, ready, lines, stdout, kill: (signal = 'SIGKILL') => stop(child, signal) };
 }
 
-/** Start the engine process (`@veloz/engine-service`) and wait for `engine ready`. */
-export const spawnEngine = (env: Record<string, string>) =>
+/** Start the engine process (`@veloz/engine-service`; `nodeArgs` before the script) and wait for `engine ready`. */
+export const spawnEngine = (env: Record<string, string>, nodeArgs: readonly string[] = []) =>
   spawnReady(
     ENGINE_BIN,
     ENGINE_DIR,
     { VELOZ_LOG_LEVEL: 'info', ...env },
     (l) => l.msg === 'engine ready',
     'engine',
+    undefined,
+    nodeArgs,
   );
 
 /** An API replica on a free port. */
@@ -135,14 +138,19 @@ export interface ApiChild extends Child {
   readonly url: string;
 }
 
-/** Start `src/bin/api.ts` on port 0 and wait for its `listening` line. */
-export async function spawnApi(env: Record<string, string>): Promise<ApiChild> {
+/** Start `src/bin/api.ts` on port 0 (`nodeArgs` before the script) and wait for its `listening` line. */
+export async function spawnApi(
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): Promise<ApiChild> {
   const c = await spawnReady(
     API_BIN,
     API_DIR,
     { VELOZ_API_PORT: '0', VELOZ_API_LOG_LEVEL: 'info', ...env },
     (l) => l.event === 'listening',
     'api',
+    undefined,
+    nodeArgs,
   );
   return { ...c, url: String(c.ready.url) };
 }

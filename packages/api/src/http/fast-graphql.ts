@@ -42,6 +42,12 @@ export interface FastGraphQLOptions {
   fetchAPI?: { Response: typeof Response };
 }
 
+/** A valid document of one query or mutation operation (`operation`). */
+export interface PreparedOperation {
+  document: DocumentNode;
+  kind: 'query' | 'mutation';
+}
+
 /** A query text seen before: a valid document, or `undefined` when yoga must answer it (invalid, too big). */
 type CacheEntry = { document: DocumentNode } | undefined;
 
@@ -95,6 +101,28 @@ export function createFastGraphQL(options: FastGraphQLOptions) {
   };
 
   return {
+    /**
+     * The prepared operation for a query text (parsed and validated once per text, as `handle` does) when
+     * it selects a query or mutation, else `undefined` (invalid, too long, a subscription): the graphql-ws
+     * server's fast case (src/ws/server.ts).
+     */
+    operation(query: string, operationName: string | null | undefined): PreparedOperation | undefined {
+      if (query.length > MAX_QUERY_CHARS) return undefined;
+      const entry = lookup(query);
+      if (!entry) return undefined;
+      const kind = getOperationAST(entry.document, operationName ?? undefined)?.operation;
+      if (kind !== 'query' && kind !== 'mutation') return undefined;
+      return { document: entry.document, kind };
+    },
+    /** Execute prepared arguments with the envelop (its execute hooks, masked errors). */
+    execute(args: ExecutionArgs): ExecutionResult | Promise<ExecutionResult> {
+      return getPreparer().execute(args);
+    },
+    /** The context of an operation by `principal` (what yoga's context factory gives). */
+    context(principal: Principal): ApiContext {
+      return { principal, services };
+    },
+    schema,
     /**
      * Answer `req` if it is the fast case; `false` (nothing written) otherwise. `body` is the whole request
      * body, already read under the body limit; `principal` is already authenticated.

@@ -14,6 +14,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticator, Principal } from '../auth';
+import type { FastGraphQL } from '../http/fast-graphql';
 import { rateLimitedError, type RateLimiter } from '../http/rate-limit';
 import type { ApiContext } from '../context';
 import { CursorExpiredError } from '../projection/event-log';
@@ -68,6 +69,13 @@ export interface GraphQLWsServerOptions {
    * `retryAfterMs`) and the connection stays open. Default: no limit.
    */
   rateLimiter?: RateLimiter;
+  /**
+   * The HTTP fast path's prepared documents (src/http/fast-graphql.ts): a `subscribe` message whose
+   * query text it knows as a valid query or mutation skips yoga's per-operation envelop (plugin set-up,
+   * parse and validate through the caches, the context factory) and runs on the documents and envelop
+   * `execute` the fast path uses. Anything else takes the envelop path. Default: every operation does.
+   */
+  fast?: Pick<FastGraphQL, 'operation' | 'execute' | 'context' | 'schema'>;
 }
 
 /**
@@ -101,6 +109,27 @@ function coalesceSends(socket: WebSocket): void {
     send(data, typeof optionsOrCb === 'function' ? undefined : optionsOrCb);
     queueMicrotask(() => (cb as () => void)());
   }) as typeof socket.send;
+}
+
+/**
+ * yoga marks request errors (bad variables) with `extensions.http` (the status an HTTP answer gets), which
+ * its HTTP result processor removes from the body; over graphql-ws nothing would. Removed here, so a
+ * `next` payload is what the same operation's HTTP body is.
+ */
+function withoutHttpStatus(result: ExecutionResult): ExecutionResult {
+  if (!result.errors?.some((e) => e.extensions?.http !== undefined)) return result;
+  const errors = result.errors.map((e) => {
+    if (e.extensions?.http === undefined) return e;
+    const { http: _http, ...extensions } = e.extensions;
+    // GraphQLError's JSON shape, built from its fields.
+    const json: Record<string, unknown> = { message: e.message };
+    if (e.locations !== undefined) json.locations = e.locations;
+    if (e.path !== undefined) json.path = e.path;
+    if (Object.keys(extensions).length > 0) json.extensions = extensions;
+    // graphql-ws serialises each error with its toJSON().
+    return { ...json, toJSON: () => json } as unknown as GraphQLError;
+  });
+  return { ...result, errors };
 }
 
 export interface GraphQLWsServer {
@@ -176,7 +205,16 @@ export function createGraphQLWsServer(opts: GraphQLWsServerOptions): GraphQLWsSe
       onClose: (ctx) => {
         if (ctx.extra.principal) hooks.disconnected?.();
       },
-      execute: (args: ExecutionArgs) => (args.rootValue as Enveloped).execute(args) as never,
+      execute: (args: ExecutionArgs) => {
+        const result = (args.rootValue as Enveloped).execute(args) as
+          ExecutionResult | Promise<ExecutionResult>;
+        // A thenable, not only a native Promise: envelop's helpers may return their own.
+        return (
+          typeof (result as { then?: unknown }).then === 'function'
+            ? (result as Promise<ExecutionResult>).then(withoutHttpStatus)
+            : withoutHttpStatus(result as ExecutionResult)
+        ) as never;
+      },
       subscribe: async (args: ExecutionArgs) => {
         const root = args.rootValue as Enveloped;
         if (!root.fanout) return root.subscribe(args) as never;
@@ -200,6 +238,22 @@ export function createGraphQLWsServer(opts: GraphQLWsServerOptions): GraphQLWsSe
         if (waitMs > 0) {
           const { message, extensions } = rateLimitedError(waitMs);
           return [new NodeGraphQLError(message, { extensions })];
+        }
+        const fast = opts.fast;
+        const principal = ctx.extra.principal;
+        const prepared = fast && principal ? fast.operation(params.query, params.operationName) : undefined;
+        if (prepared) {
+          const execute = fast!.execute as Enveloped['execute'];
+          const root: Enveloped = { execute, subscribe: execute };
+          const args: ExecutionArgs = {
+            schema: fast!.schema,
+            operationName: params.operationName ?? null,
+            document: prepared.document,
+            variableValues: params.variables ?? null,
+            contextValue: fast!.context(principal!),
+            rootValue: root,
+          };
+          return args;
         }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           principal: ctx.extra.principal,
