@@ -2,7 +2,7 @@
 // profiles the whole process with the inspector and writes <dir>/<BENCH_PROF_NAME>-<pid>.cpuprofile on
 // exit. (`--cpu-prof` itself is refused in NODE_OPTIONS.)
 import { Session } from 'node:inspector';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const dir = process.env.BENCH_CPU_PROF;
@@ -12,6 +12,8 @@ if (dir) {
   session.post('Profiler.enable');
   session.post('Profiler.setSamplingInterval', { interval: 200 });
   session.post('Profiler.start');
+  // Made now: the write below runs in an exit handler, where a missing directory would fail unseen.
+  mkdirSync(dir, { recursive: true });
   process.on('exit', () => {
     session.post('Profiler.stop', (err, res) => {
       if (!err)

@@ -96,26 +96,24 @@ function load(args: Record<string, unknown>, untilReady = false): Promise<unknow
   });
 }
 
-/** CPU time (user + system) a process used so far, ms (Linux /proc; 0 elsewhere). */
-function cpuMs(pid: number | undefined): number {
+/** Fields of /proc/<pid>/stat after the command name (Linux; empty elsewhere or once the process is gone). */
+function procStat(pid: number | undefined): string[] {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return [];
   }
 }
 
-/** Minor page faults of a process so far (Linux /proc; 0 elsewhere). */
-function minorFaults(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
-  } catch {
-    return 0;
-  }
-}
+/** CPU time (user + system) a process used so far, ms (0 without /proc). */
+const cpuMs = (pid: number | undefined): number => {
+  const f = procStat(pid);
+  return f.length ? ((Number(f[11]) + Number(f[12])) * 1000) / 100 : 0;
+};
+
+/** Minor page faults of a process so far (0 without /proc). */
+const minorFaults = (pid: number | undefined): number => Number(procStat(pid)[7] ?? 0);
 
 /** Run `fn`, then print the CPU each process spent per order during it (where the cores go). */
 async function withCpu<T extends LoadResult>(

@@ -100,20 +100,25 @@ export function createFastGraphQL(options: FastGraphQLOptions) {
     return entry;
   };
 
+  const operation = (
+    query: string,
+    operationName: string | null | undefined,
+  ): PreparedOperation | undefined => {
+    if (query.length > MAX_QUERY_CHARS) return undefined;
+    const entry = lookup(query);
+    if (!entry) return undefined;
+    const kind = getOperationAST(entry.document, operationName ?? undefined)?.operation;
+    if (kind !== 'query' && kind !== 'mutation') return undefined;
+    return { document: entry.document, kind };
+  };
+
   return {
     /**
      * The prepared operation for a query text (parsed and validated once per text, as `handle` does) when
      * it selects a query or mutation, else `undefined` (invalid, too long, a subscription): the graphql-ws
      * server's fast case (src/ws/server.ts).
      */
-    operation(query: string, operationName: string | null | undefined): PreparedOperation | undefined {
-      if (query.length > MAX_QUERY_CHARS) return undefined;
-      const entry = lookup(query);
-      if (!entry) return undefined;
-      const kind = getOperationAST(entry.document, operationName ?? undefined)?.operation;
-      if (kind !== 'query' && kind !== 'mutation') return undefined;
-      return { document: entry.document, kind };
-    },
+    operation,
     /** Execute prepared arguments with the envelop (its execute hooks, masked errors). */
     execute(args: ExecutionArgs): ExecutionResult | Promise<ExecutionResult> {
       return getPreparer().execute(args);
@@ -148,19 +153,18 @@ export function createFastGraphQL(options: FastGraphQLOptions) {
       const { query, operationName, variables } = params;
       for (const key of Object.keys(params))
         if (key !== 'query' && key !== 'operationName' && key !== 'variables') return false;
-      if (typeof query !== 'string' || query.length > MAX_QUERY_CHARS) return false;
+      if (typeof query !== 'string') return false;
       if (operationName != null && typeof operationName !== 'string') return false;
       if (variables != null && !isPlainObject(variables)) return false;
 
-      const entry = lookup(query);
-      if (!entry) return false;
-      const kind = getOperationAST(entry.document, operationName ?? undefined)?.operation;
-      if (kind !== 'query' && kind !== 'mutation') return false;
+      const prepared = operation(query, operationName);
+      if (!prepared) return false;
+      const kind = prepared.kind;
 
       const contextValue: ApiContext = { principal, services };
       const args: ExecutionArgs = {
         schema,
-        document: entry.document,
+        document: prepared.document,
         contextValue,
         variableValues: variables ?? null,
         operationName: operationName ?? null,

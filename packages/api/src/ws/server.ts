@@ -239,19 +239,20 @@ export function createGraphQLWsServer(opts: GraphQLWsServerOptions): GraphQLWsSe
           const { message, extensions } = rateLimitedError(waitMs);
           return [new NodeGraphQLError(message, { extensions })];
         }
-        const fast = opts.fast;
-        const principal = ctx.extra.principal;
-        const prepared = fast && principal ? fast.operation(params.query, params.operationName) : undefined;
+        const { fast } = opts;
+        const { principal } = ctx.extra;
+        const prepared = fast && principal && fast.operation(params.query, params.operationName);
         if (prepared) {
-          const execute = fast!.execute as Enveloped['execute'];
-          const root: Enveloped = { execute, subscribe: execute };
+          const execute = fast.execute as Enveloped['execute'];
+          // Only queries and mutations come here: graphql-ws never calls `subscribe` for them.
+          const rootValue: Enveloped = { execute, subscribe: execute };
           const args: ExecutionArgs = {
-            schema: fast!.schema,
+            schema: fast.schema,
             operationName: params.operationName ?? null,
             document: prepared.document,
             variableValues: params.variables ?? null,
-            contextValue: fast!.context(principal!),
-            rootValue: root,
+            contextValue: fast.context(principal),
+            rootValue,
           };
           return args;
         }

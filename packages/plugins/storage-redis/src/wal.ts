@@ -224,8 +224,8 @@ export function createRedisWal(opts: RedisWalOptions): RedisWal {
   /**
    * One append call on the wire and its callers. A class rather than closures made per call: the engine
    * runs through tsx, whose esbuild `keepNames` wraps every named closure in a `__name` call (a
-   * defineProperty) each time it is created, ~3.5 µs per append for the three this replaced (CPU profile
-   * of sequential single appends, 2026-11-28).
+   * defineProperty) each time it is created: 2.8-3.5 µs per append for the three this replaced (two
+   * CPU profiles of sequential single appends, 2026-11-28).
    */
   class Flight {
     private readonly count: number;
