@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import pino from 'pino';
 import { recover, systemClock, type Order } from '@veloz/engine';
 import { createRedisStorage } from '../../src/index';
 import { REDIS_URL, rngSeed } from './crash-util';
+import { readBookFile } from './book-file';
 import { bookDigest } from './digest';
 import { rng } from './orders';
 
@@ -174,12 +174,8 @@ export async function runCrashCycles(opts: {
       mismatches.push(`${a.id}: acked ${a.status}@${a.seq}, recovered ${o.status}@${o.seq}`);
     }
   }
-  const book = new Set(
-    readFileSync(opts.bookFile, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => (JSON.parse(l) as { k: string }).k),
-  );
+  // What the venue holds, read as the engine's venue reads it (a line torn by a kill skipped).
+  const book = new Set(readBookFile(opts.bookFile).map((e) => e.k));
   const wrongResolution: string[] = [];
   for (const o of recovered.values()) {
     if (acks.has(o.clientOrderId)) continue;
