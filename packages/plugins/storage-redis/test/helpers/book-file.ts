@@ -2,10 +2,11 @@
  * The crash tests' venue book: a file of JSON lines `{ k, v }`, appended synchronously by the engine
  * process (test/fixtures/engine-process.ts) and read back by it after a restart and by the harness.
  *
- * A SIGKILL can land inside an append: a write that crosses a page boundary of the file stops at the
- * boundary when a fatal signal is pending, leaving a torn last line without its newline. The venue never
- * finished taking that order, so readers skip a line that does not parse, and the next writer ends the
- * torn line first (else its own line would be glued to it, and lost with it).
+ * A SIGKILL can land inside an append and leave a torn last line without its newline (seen once in CI,
+ * 2026-11-28; Linux's buffered write checks for a fatal signal between the file's pages, so a write that
+ * crosses a page boundary can stop there). The venue never finished taking that order, so readers skip a
+ * line that does not parse, and the next writer ends the torn line first (else its own line would be
+ * glued to it, and lost with it).
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 
