@@ -112,6 +112,8 @@ export function createFastGraphQL(options: FastGraphQLOptions) {
     return { document: entry.document, kind };
   };
 
+  const context = (principal: Principal): ApiContext => ({ principal, services });
+
   return {
     /**
      * The prepared operation for a query text (parsed and validated once per text, as `handle` does) when
@@ -124,9 +126,7 @@ export function createFastGraphQL(options: FastGraphQLOptions) {
       return getPreparer().execute(args);
     },
     /** The context of an operation by `principal` (what yoga's context factory gives). */
-    context(principal: Principal): ApiContext {
-      return { principal, services };
-    },
+    context,
     schema,
     /**
      * Answer `req` if it is the fast case; `false` (nothing written) otherwise. `body` is the whole request
@@ -161,7 +161,7 @@ export function createFastGraphQL(options: FastGraphQLOptions) {
       if (!prepared) return false;
       const kind = prepared.kind;
 
-      const contextValue: ApiContext = { principal, services };
+      const contextValue = context(principal);
       const args: ExecutionArgs = {
         schema,
         document: prepared.document,

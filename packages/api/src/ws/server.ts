@@ -162,7 +162,13 @@ interface Enveloped {
  * the shared fan-out (one execution and one serialisation per group and event, see ./fanout.ts).
  */
 export function createGraphQLWsServer(opts: GraphQLWsServerOptions): GraphQLWsServer {
-  const { yoga, auth, hooks = {} } = opts;
+  const { yoga, auth, hooks = {}, fast } = opts;
+  // The root of every fast-case operation (one object for all: it depends on nothing per operation).
+  const fastRoot: Enveloped | undefined = fast && {
+    execute: fast.execute as Enveloped['execute'],
+    // Only queries and mutations take the fast case: graphql-ws never calls `subscribe` for them.
+    subscribe: fast.execute as Enveloped['execute'],
+  };
   const mask = (e: GraphQLError) => maskError(e, 'Unexpected error.', opts.isDev) as GraphQLError;
   const fanout = new OrderEventFanout({
     projection: opts.projection,
@@ -239,20 +245,16 @@ export function createGraphQLWsServer(opts: GraphQLWsServerOptions): GraphQLWsSe
           const { message, extensions } = rateLimitedError(waitMs);
           return [new NodeGraphQLError(message, { extensions })];
         }
-        const { fast } = opts;
         const { principal } = ctx.extra;
         const prepared = fast && principal && fast.operation(params.query, params.operationName);
         if (prepared) {
-          const execute = fast.execute as Enveloped['execute'];
-          // Only queries and mutations come here: graphql-ws never calls `subscribe` for them.
-          const rootValue: Enveloped = { execute, subscribe: execute };
           const args: ExecutionArgs = {
             schema: fast.schema,
             operationName: params.operationName ?? null,
             document: prepared.document,
             variableValues: params.variables ?? null,
             contextValue: fast.context(principal),
-            rootValue,
+            rootValue: fastRoot,
           };
           return args;
         }
